@@ -1,0 +1,116 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "campaignd",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "campaignd", targets: ["campaignd"]),
+        .executable(name: "campaignctl", targets: ["campaignctl"]),
+        .library(name: "CampaignProtocol", targets: ["CampaignProtocol"]),
+        .library(name: "CampaignClient", targets: ["CampaignClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.25.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+    ],
+    targets: [
+        // The contract: method types, JSON-RPC envelopes, error codes. Foundation only.
+        .target(
+            name: "CampaignProtocol",
+            swiftSettings: swiftSettings
+        ),
+        // libsystemd (sd_listen_fds_with_names, sd_notify) through pkg-config.
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        // The service: dispatch, method handlers, storage, transports, systemd.
+        .target(
+            name: "CampaignService",
+            dependencies: [
+                "CampaignProtocol",
+                "CSystemd",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [
+                .embedInCode("openrpc.json")
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "campaignd",
+            dependencies: [
+                "CampaignService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Clients.
+        .target(
+            name: "CampaignClient",
+            dependencies: [
+                "CampaignProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Clients/CampaignClient",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "campaignctl",
+            dependencies: [
+                "CampaignClient",
+                "CampaignProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Clients/campaignctl",
+            swiftSettings: swiftSettings
+        ),
+
+        // Tests.
+        .testTarget(
+            name: "CampaignProtocolTests",
+            dependencies: ["CampaignProtocol"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CampaignServiceTests",
+            dependencies: [
+                "CampaignProtocol",
+                "CampaignService",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CampaigndTests",
+            dependencies: [
+                "CampaignClient",
+                "CampaignProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,54 @@
+/// Who may call a method: anyone on a public listener, or organisers on an admin listener (SPEC §2).
+public enum Role: String, Codable, Sendable, CaseIterable {
+    case `public`
+    case admin
+}
+
+/// One JSON-RPC method. The conforming type is its params object; `Result` is what a call returns.
+public protocol RPCMethod: Codable, Sendable {
+    associatedtype Result: Codable & Sendable
+    static var name: String { get }
+    static var role: Role { get }
+}
+
+/// A method that takes no params (`params` absent or `{}`).
+public protocol ParameterlessMethod: RPCMethod {
+    init()
+}
+
+/// Every method of the contract this build serves, in the order the OpenRPC document lists them.
+public enum Methods {
+    public static let all: [any RPCMethod.Type] = [
+        Discover.self,
+        ServiceHealth.self,
+        ServiceStats.self,
+        GetLetter.self,
+        UpdateLetter.self,
+        SetLetterStatus.self,
+        SignLetter.self,
+        CountSignatures.self,
+        ListSignatures.self,
+        ExportSignatures.self,
+        ModerateSignature.self,
+        GetToken.self,
+        ConfirmToken.self,
+        CancelToken.self,
+        ClaimOutbox.self,
+        AckOutbox.self,
+        ImportCampaign.self,
+    ]
+}
+
+/// Enums on the wire refuse unknown values with a reason that lists the allowed ones.
+public protocol WireEnum: RawRepresentable, CaseIterable, Codable, Sendable, Hashable where RawValue == String {}
+
+extension WireEnum {
+    public init(from decoder: any Decoder) throws {
+        let raw = try decoder.singleValueContainer().decode(String.self)
+        guard let value = Self(rawValue: raw) else {
+            let allowed = Self.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "must be one of \(allowed)"))
+        }
+        self = value
+    }
+}

@@ -1,0 +1,92 @@
+/// `rpc.discover`: the OpenRPC document. On a public listener it lists the public methods only.
+public struct Discover: ParameterlessMethod {
+    public static let name = "rpc.discover"
+    public static let role = Role.public
+    public typealias Result = JSONValue
+    public init() {}
+}
+
+/// `service.health`.
+public struct ServiceHealth: ParameterlessMethod {
+    public static let name = "service.health"
+    public static let role = Role.public
+    public init() {}
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var status: String
+        public var version: String
+        public init(status: String, version: String) {
+            self.status = status
+            self.version = version
+        }
+    }
+}
+
+/// `service.stats`: counters for organisers.
+public struct ServiceStats: ParameterlessMethod {
+    public static let name = "service.stats"
+    public static let role = Role.admin
+    public init() {}
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var version: String
+        public var startedAt: Timestamp
+        public var uptimeSeconds: Int
+        public var signatures: SignatureTotals
+        public var outbox: OutboxTotals
+        public var connections: ConnectionTotals
+        public var requests: RequestTotals
+
+        public init(version: String, startedAt: Timestamp, uptimeSeconds: Int, signatures: SignatureTotals, outbox: OutboxTotals,
+                    connections: ConnectionTotals, requests: RequestTotals) {
+            self.version = version
+            self.startedAt = startedAt
+            self.uptimeSeconds = uptimeSeconds
+            self.signatures = signatures
+            self.outbox = outbox
+            self.connections = connections
+            self.requests = requests
+        }
+    }
+
+    public struct SignatureTotals: Codable, Sendable, Hashable {
+        public var pending: Int
+        public var confirmed: Int
+        public var withdrawn: Int
+        public var invalidated: Int
+        public var suspect: Int
+        public init(pending: Int, confirmed: Int, withdrawn: Int, invalidated: Int, suspect: Int) {
+            self.pending = pending
+            self.confirmed = confirmed
+            self.withdrawn = withdrawn
+            self.invalidated = invalidated
+            self.suspect = suspect
+        }
+    }
+
+    public struct OutboxTotals: Codable, Sendable, Hashable {
+        /// Messages not yet acknowledged, leased or not.
+        public var queued: Int
+        public init(queued: Int) { self.queued = queued }
+    }
+
+    /// This process's connections.
+    public struct ConnectionTotals: Codable, Sendable, Hashable {
+        public var open: Int
+        public var total: Int
+        public init(open: Int, total: Int) {
+            self.open = open
+            self.total = total
+        }
+    }
+
+    /// This process's requests.
+    public struct RequestTotals: Codable, Sendable, Hashable {
+        public var total: Int
+        public var errors: Int
+        public init(total: Int, errors: Int) {
+            self.total = total
+            self.errors = errors
+        }
+    }
+}
