@@ -1,0 +1,47 @@
+import CampaignProtocol
+import Logging
+
+/// The service without its transports: the store, every method's handler and the dispatcher.
+/// Tests drive it directly; `CampaignServer` puts it behind listeners.
+public struct CampaignCore: Sendable {
+    public let store: CampaignStore
+    public let dispatcher: Dispatcher
+    public let metrics: ServiceMetrics
+    public let registry: MethodRegistry
+
+    public init(store: CampaignStore, limits: Dispatcher.Limits = .init(), logger: Logger = Logger(label: "campaignd")) {
+        let metrics = ServiceMetrics()
+        var registry = MethodRegistry()
+        registry.registerServiceHandlers(store: store, metrics: metrics)
+        registry.registerLetterHandlers(store: store)
+        registry.registerSignatureHandlers(store: store)
+        registry.registerTokenHandlers(store: store)
+        registry.registerOutboxHandlers(store: store)
+        // Last: the document is filtered by the roles registered above.
+        registry.registerDiscovery()
+        self.store = store
+        self.metrics = metrics
+        self.registry = registry
+        self.dispatcher = Dispatcher(registry: registry, limits: limits, metrics: metrics, logger: logger)
+    }
+
+    /// Imports a definition file's campaign when the database is new (`campaignd --campaign FILE`).
+    /// Returns whether it was applied.
+    public func importOnFirstStart(definitionJSON: [UInt8]) async throws -> Bool {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(definitionJSON, maxDepth: 64)
+        } catch {
+            throw ResponseError.parseError(Dispatcher.describe(error))
+        }
+        let definition: CampaignDefinition
+        do {
+            var members = value.objectValue ?? [:]
+            members.removeValue(forKey: "$schema")
+            definition = try JSONValueDecoder(strict: true).decode(CampaignDefinition.self, from: .object(members))
+        } catch let error as DecodingError {
+            throw ResponseError.invalidParams(error)
+        }
+        return try await store.importDefinition(try ValidatedDefinition(definition, fieldPrefix: ""), onlyIfNew: true) != nil
+    }
+}

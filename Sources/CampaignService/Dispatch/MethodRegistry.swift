@@ -1,0 +1,62 @@
+import CampaignProtocol
+import Foundation
+
+/// Who is calling: the role of the listener the request came in on.
+public struct CallContext: Sendable {
+    public var role: Role
+    public init(role: Role) { self.role = role }
+}
+
+/// One registered method: its role and a type-erased call that decodes params and encodes the result.
+struct Handler: Sendable {
+    let role: Role
+    let call: @Sendable (JSONValue, CallContext) async throws -> [UInt8]
+}
+
+/// The methods this service answers, by wire name.
+public struct MethodRegistry: Sendable {
+    private(set) var handlers: [String: Handler] = [:]
+
+    public init() {}
+
+    public var names: [String] { handlers.keys.sorted() }
+
+    public func role(of name: String) -> Role? { handlers[name]?.role }
+
+    func handler(named name: String) -> Handler? { handlers[name] }
+
+    /// Registers a typed handler: params are decoded strictly (unknown fields refused).
+    mutating func register<M: RPCMethod>(_ method: M.Type, _ body: @escaping @Sendable (M, CallContext) async throws -> M.Result) {
+        precondition(handlers[M.name] == nil, "\(M.name) registered twice")
+        handlers[M.name] = Handler(role: M.role) { params, context in
+            let decoded: M
+            do {
+                decoded = try JSONValueDecoder(strict: true).decode(M.self, from: params)
+            } catch let error as DecodingError {
+                throw ResponseError.invalidParams(error)
+            }
+            let result = try await body(decoded, context)
+            return try Array(JSONCoding.encoder().encode(result))
+        }
+    }
+
+    /// Registers a handler that produces its result bytes itself (e.g. a precomputed document).
+    mutating func registerRaw<M: ParameterlessMethod>(_ method: M.Type, _ body: @escaping @Sendable (CallContext) -> [UInt8]) {
+        precondition(handlers[M.name] == nil, "\(M.name) registered twice")
+        handlers[M.name] = Handler(role: M.role) { params, context in
+            _ = try? JSONValueDecoder(strict: true).decode(M.self, from: params)
+            if case .object(let members) = params, let key = members.keys.sorted().first {
+                throw ResponseError.invalidParams(field: key, reason: "unknown field")
+            }
+            return body(context)
+        }
+    }
+}
+
+enum JSONCoding {
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }
+}

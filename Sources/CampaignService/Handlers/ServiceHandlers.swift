@@ -1,0 +1,26 @@
+import CampaignProtocol
+
+/// The version this build reports.
+public let campaigndVersion = "0.1.0"
+
+extension MethodRegistry {
+    /// `service.health`, `service.stats`, `campaign.import`.
+    mutating func registerServiceHandlers(store: CampaignStore, metrics: ServiceMetrics) {
+        register(ServiceHealth.self) { _, _ in ServiceHealth.Result(status: "ok", version: campaigndVersion) }
+        register(ServiceStats.self) { _, _ in
+            let (signatures, outbox) = try await store.statsTotals()
+            let now = Timestamp.now()
+            return ServiceStats.Result(
+                version: campaigndVersion, startedAt: metrics.startedAt,
+                uptimeSeconds: Int((now.millisecondsSince1970 - metrics.startedAt.millisecondsSince1970) / 1000),
+                signatures: signatures, outbox: outbox, connections: metrics.connectionTotals, requests: metrics.requestTotals)
+        }
+        register(ImportCampaign.self) { params, _ in
+            let definition = try ValidatedDefinition(params.definition)
+            guard let result = try await store.importDefinition(definition, onlyIfNew: false) else {
+                throw ResponseError.internalError("the import was not applied")
+            }
+            return result
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import CampaignProtocol
+import Crypto
+import Foundation
+import GRDB
+
+/// The campaign's database: one `DatabasePool` for the life of the process. Every operation is one
+/// write transaction that keeps every invariant (counters, one signature per canonical email), and
+/// returns only after it has committed durably (WAL with `synchronous=FULL`).
+public final class CampaignStore: Sendable {
+    let pool: DatabasePool
+    let clock: @Sendable () -> Timestamp
+    let limits: SigningLimits
+
+    public static let fileName = "campaign.sqlite"
+
+    /// Opens (creating 0600 if new) and migrates the database at `path`.
+    public init(path: String, limits: SigningLimits = .init(), busyTimeout: TimeInterval = 10,
+                clock: @escaping @Sendable () -> Timestamp = Timestamp.now) throws {
+        // Create the file ourselves so that it is never world-readable, whatever the umask.
+        let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw StoreError.cannotOpen(path: path, errno: errno) }
+        close(fd)
+
+        var config = Configuration()
+        config.busyMode = .timeout(busyTimeout)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        self.pool = try DatabasePool(path: path, configuration: config)
+        self.clock = clock
+        self.limits = limits
+        try Schema.migrator.migrate(pool)
+        try pool.write { db in
+            if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'salt'") == nil {
+                try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('salt', ?)", arguments: [Random.token(bytes: 32)])
+            }
+        }
+    }
+
+    /// Runs `PRAGMA integrity_check`.
+    public func integrityCheck() throws -> String {
+        try pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "no answer" }
+    }
+}
+
+public enum StoreError: Error, CustomStringConvertible {
+    case cannotOpen(path: String, errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let e): "cannot open \(path): \(String(cString: strerror(e)))"
+        }
+    }
+}
+
+/// Per-address signing limits (SPEC §5): a burst and a sustained window.
+public struct SigningLimits: Sendable {
+    public var burst: Int
+    public var burstWindowSeconds: Int
+    public var sustained: Int
+    public var sustainedWindowSeconds: Int
+
+    public init(burst: Int = 3, burstWindowSeconds: Int = 60, sustained: Int = 10, sustainedWindowSeconds: Int = 600) {
+        self.burst = burst
+        self.burstWindowSeconds = burstWindowSeconds
+        self.sustained = sustained
+        self.sustainedWindowSeconds = sustainedWindowSeconds
+    }
+}
+
+extension Timestamp {
+    @Sendable public static func now() -> Timestamp {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Timestamp(millisecondsSince1970: Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000)
+    }
+}
+
+/// Random identifiers and tokens.
+enum Random {
+    /// `bytes` random bytes as unpadded base64url: 32 bytes give 256 bits.
+    static func token(bytes: Int = 32) -> String {
+        var rng = SystemRandomNumberGenerator()
+        let data = Data((0..<bytes).map { _ in UInt8.random(in: .min ... .max, using: &rng) })
+        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// An opaque id such as `sig_4k2j9x0q7m3p1v8c`.
+    static func id(prefix: String) -> String {
+        let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz")
+        var rng = SystemRandomNumberGenerator()
+        return prefix + "_" + String((0..<16).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] })
+    }
+}
+
+/// Tokens are stored as SHA-256 hashes only (SPEC §4.3).
+enum TokenHash {
+    static func of(_ token: String) -> Data { Data(SHA256.hash(data: Data(token.utf8))) }
+}
+
+/// Keyset cursors: opaque to clients, a row's sequence number inside.
+enum Cursor {
+    static func encode(_ seq: Int64) -> String { "c" + String(seq, radix: 36) }
+
+    static func decode(_ cursor: String?, field: String = "after") throws(ResponseError) -> Int64? {
+        guard let cursor else { return nil }
+        guard cursor.hasPrefix("c"), let seq = Int64(cursor.dropFirst(), radix: 36), seq >= 0 else {
+            throw .invalidParams(field: field, reason: "is not a cursor this service returned")
+        }
+        return seq
+    }
+}

@@ -1,0 +1,124 @@
+import CampaignProtocol
+import Foundation
+import GRDB
+
+/// A letter as stored, with the fields the service needs beyond the wire shape.
+struct StoredLetter {
+    var letter: Letter
+    var closedAt: Timestamp?
+
+    static func fetch(_ db: Database) throws -> StoredLetter? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM letter WHERE id = 1") else { return nil }
+        let recipientsJSON: String = row["recipients"]
+        let recipients = (try? JSONDecoder().decode([Recipient].self, from: Data(recipientsJSON.utf8))) ?? []
+        let closedAt: Int64? = row["closedAt"]
+        return StoredLetter(
+            letter: Letter(
+                title: row["title"], body: row["body"], recipients: recipients,
+                status: LetterStatus(rawValue: row["status"]) ?? .draft, version: row["version"],
+                updatedAt: Timestamp(millisecondsSince1970: row["updatedAt"]), signatureGoal: row["signatureGoal"],
+                confirmationRequired: row["confirmationRequired"]),
+            closedAt: closedAt.map(Timestamp.init(millisecondsSince1970:)))
+    }
+
+    func save(_ db: Database) throws {
+        let recipients = String(decoding: try JSONEncoder().encode(letter.recipients), as: UTF8.self)
+        try db.execute(
+            sql: """
+                INSERT INTO letter (id, title, body, recipients, status, version, updatedAt, signatureGoal, confirmationRequired, closedAt)
+                VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET title = excluded.title, body = excluded.body, recipients = excluded.recipients,
+                    status = excluded.status, version = excluded.version, updatedAt = excluded.updatedAt,
+                    signatureGoal = excluded.signatureGoal, confirmationRequired = excluded.confirmationRequired,
+                    closedAt = excluded.closedAt
+                """,
+            arguments: [letter.title, letter.body, recipients, letter.status.rawValue, letter.version,
+                        letter.updatedAt.millisecondsSince1970, letter.signatureGoal, letter.confirmationRequired,
+                        closedAt?.millisecondsSince1970])
+    }
+
+    static func require(_ db: Database) throws -> StoredLetter {
+        guard let letter = try fetch(db) else { throw ResponseError.notFound("no letter has been imported") }
+        return letter
+    }
+
+    /// A change of status; closing records when, for the 24-hour confirmation grace.
+    mutating func setStatus(_ status: LetterStatus, at now: Timestamp) {
+        if status == .closed && letter.status != .closed { closedAt = now }
+        if status != .closed { closedAt = nil }
+        letter.status = status
+    }
+}
+
+/// Validated letter changes.
+struct LetterChanges: Sendable {
+    var title: String?
+    var body: String?
+    var recipients: [Recipient]?
+    var signatureGoal: Int?
+
+    init(title: String?, body: String?, recipients: [Recipient]?, signatureGoal: Int?, fieldPrefix: String = "") throws(ResponseError) {
+        self.title = try title.map { v throws(ResponseError) in try TextRules.required(v, field: fieldPrefix + "title", max: TextRules.title) }
+        self.body = try body.map { v throws(ResponseError) in
+            try TextRules.required(v, field: fieldPrefix + "body", max: TextRules.body, multiline: true)
+        }
+        if let recipients {
+            guard (1...50).contains(recipients.count) else {
+                throw .invalidParams(field: fieldPrefix + "recipients", reason: "must have between 1 and 50 recipients")
+            }
+            var cleaned: [Recipient] = []
+            for (i, r) in recipients.enumerated() {
+                let p = "\(fieldPrefix)recipients[\(i)]."
+                cleaned.append(Recipient(
+                    name: try TextRules.required(r.name, field: p + "name", max: TextRules.name),
+                    role: try TextRules.optional(r.role, field: p + "role", max: TextRules.recipientField),
+                    organization: try TextRules.optional(r.organization, field: p + "organization", max: TextRules.organization),
+                    handle: try TextRules.optional(r.handle, field: p + "handle", max: TextRules.handle)))
+            }
+            self.recipients = cleaned
+        }
+        self.signatureGoal = try TextRules.positive(signatureGoal, field: fieldPrefix + "signatureGoal")
+    }
+}
+
+extension CampaignStore {
+    public func letter() async throws -> StoredLetterView? {
+        try await pool.read { db in try StoredLetter.fetch(db).map { StoredLetterView(letter: $0.letter) } }
+    }
+
+    func updateLetter(expectedVersion: Int, changes: LetterChanges) async throws -> Letter {
+        let now = clock()
+        return try await pool.write { db in
+            var stored = try StoredLetter.require(db)
+            guard stored.letter.version == expectedVersion else {
+                throw ResponseError.conflict("the letter is at version \(stored.letter.version), not \(expectedVersion)")
+            }
+            if let v = changes.title { stored.letter.title = v }
+            if let v = changes.body { stored.letter.body = v }
+            if let v = changes.recipients { stored.letter.recipients = v }
+            if let v = changes.signatureGoal { stored.letter.signatureGoal = v }
+            stored.letter.version += 1
+            stored.letter.updatedAt = now
+            try stored.save(db)
+            return stored.letter
+        }
+    }
+
+    func setLetterStatus(_ status: LetterStatus) async throws -> Letter {
+        let now = clock()
+        return try await pool.write { db in
+            var stored = try StoredLetter.require(db)
+            guard stored.letter.status != status else { return stored.letter }
+            stored.setStatus(status, at: now)
+            stored.letter.version += 1
+            stored.letter.updatedAt = now
+            try stored.save(db)
+            return stored.letter
+        }
+    }
+}
+
+/// The letter as handlers see it.
+public struct StoredLetterView: Sendable {
+    public var letter: Letter
+}

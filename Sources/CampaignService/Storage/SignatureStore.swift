@@ -1,0 +1,251 @@
+import CampaignProtocol
+import Crypto
+import Foundation
+import GRDB
+
+/// A validated `letter.sign`.
+struct NewSignature: Sendable {
+    var name: String
+    var email: String
+    var emailCanonical: String
+    var organization: String?
+    var jobTitle: String?
+    var isCustomer: Bool
+    var country: String?
+    var postalCode: String?
+    var comment: String?
+    var showName: Bool
+    var contactOptIn: Bool
+    var source: String?
+    var ip: String?
+    var userAgent: String?
+}
+
+/// A row of the `signature` table.
+struct SignatureRow: Codable, FetchableRecord, PersistableRecord, Sendable {
+    static let databaseTableName = "signature"
+
+    var seq: Int64?
+    var id: String
+    var emailCanonical: String?
+    var email: String?
+    var name: String?
+    var organization: String?
+    var jobTitle: String?
+    var isCustomer: Bool
+    var country: String?
+    var postalCode: String?
+    var comment: String?
+    var showName: Bool
+    var contactOptIn: Bool
+    var source: String?
+    var ip: String?
+    var userAgent: String?
+    var status: String
+    var hidden: Bool
+    var featured: Bool
+    var messagesSent: Int
+    var signedAt: Int64
+    var confirmedAt: Int64?
+    var withdrawnAt: Int64?
+
+    enum Columns {
+        static let seq = Column(CodingKeys.seq)
+        static let id = Column(CodingKeys.id)
+        static let emailCanonical = Column(CodingKeys.emailCanonical)
+        static let status = Column(CodingKeys.status)
+    }
+
+    mutating func didInsert(_ inserted: InsertionSuccess) { seq = inserted.rowID }
+
+    var signatureStatus: SignatureStatus { SignatureStatus(rawValue: status) ?? .invalidated }
+
+    var counterState: Counters.SignatureState {
+        .init(status: signatureStatus, hasOrganization: organization != nil, isCustomer: isCustomer)
+    }
+
+    var publicView: PublicSignature {
+        PublicSignature(id: id, name: name ?? "", organization: organization, jobTitle: jobTitle, country: country, comment: comment,
+                        isCustomer: isCustomer, featured: featured, signedAt: Timestamp(millisecondsSince1970: signedAt))
+    }
+
+    var record: SignatureRecord {
+        SignatureRecord(
+            id: id, status: signatureStatus, name: name, email: email, organization: organization, jobTitle: jobTitle,
+            isCustomer: isCustomer, country: country, postalCode: postalCode, comment: comment, showName: showName,
+            contactOptIn: contactOptIn, source: source,
+            client: (ip == nil && userAgent == nil) ? nil : ClientInfo(ip: ip, userAgent: userAgent),
+            hidden: hidden, featured: featured, messagesSent: messagesSent, signedAt: Timestamp(millisecondsSince1970: signedAt),
+            confirmedAt: confirmedAt.map(Timestamp.init(millisecondsSince1970:)),
+            withdrawnAt: withdrawnAt.map(Timestamp.init(millisecondsSince1970:)))
+    }
+
+    /// Erases the person's details, keeping a tombstone that totals and exports stay consistent with.
+    mutating func erase(at now: Int64) {
+        emailCanonical = nil
+        email = nil
+        name = nil
+        organization = nil
+        jobTitle = nil
+        isCustomer = false
+        country = nil
+        postalCode = nil
+        comment = nil
+        showName = false
+        contactOptIn = false
+        ip = nil
+        userAgent = nil
+        featured = false
+        status = SignatureStatus.withdrawn.rawValue
+        withdrawnAt = now
+    }
+}
+
+/// At most this many messages go to one signer, however often their address is submitted.
+let maxMessagesPerSignature = 5
+
+extension CampaignStore {
+    /// Signs the letter. The reply is the same for a first signature and a repeat (SPEC §4.2).
+    func sign(_ s: NewSignature) async throws -> SignLetter.Result {
+        let now = clock()
+        let limits = self.limits
+        return try await pool.write { db in
+            let letter = try StoredLetter.require(db).letter
+            guard letter.status == .open else { throw ResponseError.closed("the letter is \(letter.status.rawValue)") }
+
+            if var existing = try SignatureRow.filter(SignatureRow.Columns.emailCanonical == s.emailCanonical).fetchOne(db) {
+                let kind: MessageKind? = switch existing.signatureStatus {
+                case .pending: .signatureConfirm
+                case .confirmed: .signatureDuplicate
+                case .suspect, .invalidated, .withdrawn: nil
+                }
+                if let kind, existing.messagesSent < maxMessagesPerSignature {
+                    existing.messagesSent += 1
+                    try existing.update(db)
+                    try Outbox.enqueue(db, kind: kind, signature: existing, at: now)
+                }
+            } else {
+                var status: SignatureStatus = letter.confirmationRequired ? .pending : .confirmed
+                if let ip = s.ip, try SigningRate.overLimit(db, ip: ip, limits: limits, at: now) { status = .suspect }
+                var row = SignatureRow(
+                    seq: nil, id: Random.id(prefix: "sig"), emailCanonical: s.emailCanonical, email: s.email, name: s.name,
+                    organization: s.organization, jobTitle: s.jobTitle, isCustomer: s.isCustomer, country: s.country,
+                    postalCode: s.postalCode, comment: s.comment, showName: s.showName, contactOptIn: s.contactOptIn,
+                    source: s.source, ip: s.ip, userAgent: s.userAgent, status: status.rawValue, hidden: false, featured: false,
+                    messagesSent: status == .suspect ? 0 : 1, signedAt: now.millisecondsSince1970,
+                    confirmedAt: status == .confirmed ? now.millisecondsSince1970 : nil, withdrawnAt: nil)
+                try row.insert(db)
+                try Counters.transition(db, from: nil, to: row.counterState)
+                switch status {
+                case .pending: try Outbox.enqueue(db, kind: .signatureConfirm, signature: row, at: now)
+                case .confirmed: try Outbox.enqueue(db, kind: .signatureReceipt, signature: row, at: now)
+                default: break
+                }
+            }
+            return SignLetter.Result(accepted: true, confirmationRequired: letter.confirmationRequired,
+                                     counts: try Counters.signatureCounts(db))
+        }
+    }
+
+    public func signatureCounts() async throws -> SignatureCounts {
+        try await pool.read { db in try Counters.signatureCounts(db) }
+    }
+
+    /// Newest first, by key: the same cost on page one and page ten thousand.
+    func listSignatures(limit: Int, after: Int64?, filter: SignatureFilter) async throws -> Page<PublicSignature> {
+        let extra = switch filter {
+        case .all: ""
+        case .featured: " AND featured = 1"
+        case .organizations: " AND organization IS NOT NULL"
+        case .customers: " AND isCustomer = 1"
+        }
+        return try await pool.read { db in
+            let rows = try SignatureRow.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM signature
+                    WHERE status = 'confirmed' AND showName = 1 AND hidden = 0\(extra) AND seq < ?
+                    ORDER BY seq DESC LIMIT ?
+                    """,
+                arguments: [after ?? Int64.max, limit + 1])
+            let page = rows.prefix(limit)
+            let next = rows.count > limit ? page.last?.seq.map(Cursor.encode) : nil
+            return Page(items: page.map(\.publicView), next: next)
+        }
+    }
+
+    /// Oldest first, every field, for organisers.
+    func exportSignatures(limit: Int, after: Int64?, status: SignatureStatus?) async throws -> Page<SignatureRecord> {
+        try await pool.read { db in
+            var sql = "SELECT * FROM signature WHERE seq > ?"
+            var arguments: StatementArguments = [after ?? 0]
+            if let status {
+                sql += " AND status = ?"
+                arguments += [status.rawValue]
+            }
+            sql += " ORDER BY seq LIMIT ?"
+            arguments += [limit + 1]
+            let rows = try SignatureRow.fetchAll(db, sql: sql, arguments: arguments)
+            let page = rows.prefix(limit)
+            let next = rows.count > limit ? page.last?.seq.map(Cursor.encode) : nil
+            return Page(items: page.map(\.record), next: next)
+        }
+    }
+
+    func moderate(signatureID: String, action: ModerationAction) async throws -> SignatureRecord {
+        let now = clock()
+        return try await pool.write { db in
+            guard var row = try SignatureRow.filter(SignatureRow.Columns.id == signatureID).fetchOne(db) else {
+                throw ResponseError.notFound("signature \(signatureID)")
+            }
+            let before = row.counterState
+            let status = row.signatureStatus
+            switch action {
+            case .hide, .unhide, .feature, .unfeature:
+                guard status != .withdrawn else { throw ResponseError.conflict("the signature was withdrawn") }
+                if action == .hide { row.hidden = true }
+                if action == .unhide { row.hidden = false }
+                if action == .feature { row.featured = true }
+                if action == .unfeature { row.featured = false }
+            case .invalidate:
+                guard status != .withdrawn else { throw ResponseError.conflict("the signature was withdrawn") }
+                row.status = SignatureStatus.invalidated.rawValue
+            case .accept:
+                guard status == .suspect else { throw ResponseError.conflict("only a suspect signature can be accepted") }
+                let letter = try StoredLetter.require(db).letter
+                if letter.confirmationRequired {
+                    row.status = SignatureStatus.pending.rawValue
+                } else {
+                    row.status = SignatureStatus.confirmed.rawValue
+                    row.confirmedAt = now.millisecondsSince1970
+                }
+                row.messagesSent += 1
+                try Outbox.enqueue(db, kind: letter.confirmationRequired ? .signatureConfirm : .signatureReceipt, signature: row, at: now)
+            }
+            try row.update(db)
+            try Counters.transition(db, from: before, to: row.counterState)
+            return row.record
+        }
+    }
+}
+
+/// The per-address signing limit (SPEC §5), kept in the database so that it holds across processes
+/// sharing it and across restarts. Addresses are stored as salted hashes.
+enum SigningRate {
+    static func overLimit(_ db: Database, ip: String, limits: SigningLimits, at now: Timestamp) throws -> Bool {
+        let salt = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'salt'") ?? ""
+        let key = Data(SHA256.hash(data: Data((salt + "|" + ip).utf8)).prefix(16))
+        let nowMs = now.millisecondsSince1970
+        let horizon = Int64(max(limits.burstWindowSeconds, limits.sustainedWindowSeconds)) * 1000
+        try db.execute(sql: "DELETE FROM signAttempt WHERE addressKey = ? AND at <= ?", arguments: [key, nowMs - horizon])
+        let burst = try Int.fetchOne(
+            db, sql: "SELECT COUNT(*) FROM signAttempt WHERE addressKey = ? AND at > ?",
+            arguments: [key, nowMs - Int64(limits.burstWindowSeconds) * 1000]) ?? 0
+        let sustained = try Int.fetchOne(
+            db, sql: "SELECT COUNT(*) FROM signAttempt WHERE addressKey = ? AND at > ?",
+            arguments: [key, nowMs - Int64(limits.sustainedWindowSeconds) * 1000]) ?? 0
+        // Every new signature from the address counts, suspect or not.
+        try db.execute(sql: "INSERT INTO signAttempt (addressKey, at) VALUES (?, ?)", arguments: [key, nowMs])
+        return burst >= limits.burst || sustained >= limits.sustained
+    }
+}
