@@ -1,0 +1,168 @@
+import CampaignProtocol
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+/// The service that owns every listener. `run()` returns when all listeners are closed: after a
+/// graceful shutdown (SIGTERM), when a single connection (stdio, inetd, `Accept=yes`) ends, or when
+/// `--exit-when-idle` finds nothing to do.
+public struct CampaignServer: Service {
+    let core: CampaignCore
+    let configuration: ServerConfiguration
+    let logger: Logger
+    let group: MultiThreadedEventLoopGroup
+
+    public init(core: CampaignCore, configuration: ServerConfiguration, logger: Logger,
+                group: MultiThreadedEventLoopGroup = .singleton) {
+        self.core = core
+        self.configuration = configuration
+        self.logger = logger
+        self.group = group
+    }
+
+    typealias Listener = NIOAsyncChannel<ConnectionHandler.Channel, Never>
+
+    public func run() async throws {
+        let handler = ConnectionHandler(
+            dispatcher: core.dispatcher, metrics: core.metrics, activity: ActivityClock(), configuration: configuration, logger: logger)
+        var listeners: [(Listener, ListenerSource)] = []
+        var singles: [(ConnectionHandler.Channel, ListenerSource)] = []
+        for source in configuration.listeners {
+            switch source {
+            case .unixPath, .listeningSocket:
+                listeners.append((try await listen(source), source))
+            case .connectedSocket, .stdio:
+                singles.append((try await connect(source), source))
+            }
+        }
+        let status = configuration.listeners.map(\.description).joined(separator: ", ")
+        Systemd.notify("READY=1\nSTATUS=Serving \(status)")
+        logger.info("campaignd \(campaigndVersion) serving \(status)")
+
+        let stopping = StopFlag()
+        let servers = listeners.map { $0.0.channel }
+        let stop: @Sendable (String) -> Void = { reason in
+            guard stopping.set() else { return }
+            Systemd.notify("STOPPING=1\nSTATUS=Stopping: \(reason)")
+            logger.info("stopping: \(reason)")
+            for server in servers { server.close(promise: nil) }
+        }
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                for (listener, source) in listeners {
+                    group.addTask { await acceptLoop(listener, source: source, handler: handler) }
+                }
+                for (channel, source) in singles {
+                    // stdio belongs to whoever started the process; a socket's peer is checked.
+                    let isSocket = if case .connectedSocket = source { true } else { false }
+                    group.addTask { await handler.serve(channel, role: source.role, checkPeer: isSocket) }
+                }
+                if let seconds = configuration.exitWhenIdleSeconds, !listeners.isEmpty {
+                    group.addTask {
+                        while !stopping.isSet {
+                            try? await Task.sleep(for: .milliseconds(250))
+                            if core.metrics.open == 0, handler.activity.idleFor >= .seconds(seconds) {
+                                stop("idle for \(seconds) s")
+                            }
+                        }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            stop("shutdown requested")
+        }
+        for case .unixPath(let path, _) in configuration.listeners { unlink(path) }
+    }
+
+    func acceptLoop(_ listener: Listener, source: ListenerSource, handler: ConnectionHandler) async {
+        do {
+            try await listener.executeThenClose { inbound in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await connection in inbound {
+                        group.addTask { await handler.serve(connection, role: source.role, checkPeer: true) }
+                    }
+                }
+            }
+        } catch {
+            logger.error("listener failed", metadata: ["listener": "\(source)", "error": "\(error)"])
+        }
+    }
+
+    func listen(_ source: ListenerSource) async throws -> Listener {
+        let configuration = self.configuration
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<ConnectionHandler.Channel> = { channel in
+            channel.eventLoop.makeCompletedFuture { try ConnectionHandler.wrap(channel, configuration: configuration) }
+        }
+        switch source {
+        case .unixPath(let path, let role):
+            try UnixSocketPath.prepare(path)
+            let listener = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true,
+                                                    childChannelInitializer: initializer)
+            // Admin sockets are for their owner only; the public one is for any local frontend.
+            chmod(path, role == .admin ? 0o600 : 0o666)
+            return listener
+        case .listeningSocket(let fd, _):
+            return try await bootstrap.bind(fd, childChannelInitializer: initializer)
+        default:
+            preconditionFailure("not a listener: \(source)")
+        }
+    }
+
+    func connect(_ source: ListenerSource) async throws -> ConnectionHandler.Channel {
+        let configuration = self.configuration
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<ConnectionHandler.Channel> = { channel in
+            channel.eventLoop.makeCompletedFuture { try ConnectionHandler.wrap(channel, configuration: configuration) }
+        }
+        switch source {
+        case .connectedSocket(let fd, _):
+            return try await ClientBootstrap(group: group).withConnectedSocket(fd, channelInitializer: initializer)
+        case .stdio(let input, let output, _):
+            return try await NIOPipeBootstrap(group: group).takingOwnershipOfDescriptors(
+                input: input, output: output, channelInitializer: initializer)
+        default:
+            preconditionFailure("not a single connection: \(source)")
+        }
+    }
+}
+
+/// Set once, by whichever stop reason comes first.
+final class StopFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    /// True for the caller that set it.
+    func set() -> Bool { !value.exchange(true, ordering: .relaxed) }
+    var isSet: Bool { value.load(ordering: .relaxed) }
+}
+
+/// A socket path campaignd creates: a stale file left by an earlier run is replaced, but a live
+/// listener is not stolen.
+enum UnixSocketPath {
+    struct InUse: Error, CustomStringConvertible {
+        var path: String
+        var description: String { "\(path) is in use by a running process" }
+    }
+
+    static func prepare(_ path: String) throws {
+        var st = stat()
+        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFSOCK else { return }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+        let connected = withUnsafePointer(to: &address) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 }
+        }
+        if connected { throw InUse(path: path) }
+    }
+}

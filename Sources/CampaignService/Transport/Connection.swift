@@ -1,0 +1,121 @@
+import CSystemd
+import CampaignProtocol
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// Serves one connection: frames in, replies out. Requests pipelined on the connection run
+/// concurrently up to `maxInflight`; past that the loop stops pulling frames, NIOAsyncChannel's buffer
+/// fills and the channel stops reading (back-pressure). On graceful shutdown it stops reading, answers
+/// every request already read, and closes.
+struct ConnectionHandler: Sendable {
+    let dispatcher: Dispatcher
+    let metrics: ServiceMetrics
+    let activity: ActivityClock
+    let configuration: ServerConfiguration
+    let logger: Logger
+
+    typealias Channel = NIOAsyncChannel<Frame, ByteBuffer>
+
+    /// Sets up a new channel's pipeline and wraps it for async use.
+    static func wrap(_ channel: any NIOCore.Channel, configuration: ServerConfiguration) throws -> Channel {
+        let pipeline = channel.pipeline.syncOperations
+        try pipeline.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(configuration.idleTimeoutSeconds))))
+        try pipeline.addHandler(IdleCloser())
+        try addFraming(to: pipeline, maxFrameBytes: configuration.maxFrameBytes)
+        return try NIOAsyncChannel(
+            wrappingChannelSynchronously: channel,
+            configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8)))
+    }
+
+    func serve(_ channel: Channel, role: Role, checkPeer: Bool) async {
+        metrics.connectionOpened()
+        activity.touch()
+        defer {
+            metrics.connectionClosed()
+            activity.touch()
+        }
+        if role == .admin && checkPeer {
+            let uid = await Self.peerUID(channel.channel)
+            guard let uid, configuration.isAdminPeer(uid) else {
+                logger.notice("refused admin peer", metadata: ["uid": "\(uid.map(String.init) ?? "unknown")"])
+                try? await channel.executeThenClose { _, outbound in
+                    try await outbound.write(ByteBuffer(bytes: Response.error(id: .null, .forbidden)))
+                }
+                return
+            }
+        }
+        let context = CallContext(role: role)
+        do {
+            try await channel.executeThenClose { inbound, outbound in
+                try await withGracefulShutdownHandler {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        var inflight = 0
+                        reading: for try await frame in inbound {
+                            switch frame {
+                            case .message(let buffer):
+                                if inflight >= configuration.maxInflight {
+                                    try await group.next()
+                                    inflight -= 1
+                                }
+                                inflight += 1
+                                let bytes = Array(buffer.readableBytesView)
+                                group.addTask {
+                                    if let reply = await dispatcher.respond(to: bytes, context: context) {
+                                        try await outbound.write(ByteBuffer(bytes: reply))
+                                    }
+                                }
+                            case .oversized:
+                                metrics.recordRequest(failed: true)
+                                let error = ResponseError.invalidRequest("frame larger than \(configuration.maxFrameBytes) bytes")
+                                try await outbound.write(ByteBuffer(bytes: Response.error(id: .null, error)))
+                            case .broken(let reason):
+                                // The stream cannot be resynchronised: answer, then close.
+                                metrics.recordRequest(failed: true)
+                                try await outbound.write(ByteBuffer(bytes: Response.error(id: .null, .invalidRequest(reason))))
+                                break reading
+                            }
+                        }
+                        try await group.waitForAll()
+                    }
+                } onGracefulShutdown: {
+                    channel.channel.close(mode: .input, promise: nil)
+                }
+            }
+        } catch {
+            logger.debug("connection ended", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The peer's uid from `SO_PEERCRED`.
+    static func peerUID(_ channel: any NIOCore.Channel) async -> uid_t? {
+        guard let provider = channel as? any SocketOptionProvider else { return nil }
+        let future: EventLoopFuture<campaignd_ucred> = provider.unsafeGetSocketOption(
+            level: .init(rawValue: SOL_SOCKET), name: .init(rawValue: campaignd_so_peercred))
+        return try? await future.get().uid
+    }
+}
+
+/// Closes a connection that sent nothing for `--idle-timeout` seconds, idle or stalled mid-frame.
+final class IdleCloser: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+}
+
+/// When the last connection ended, for `--exit-when-idle`.
+final class ActivityClock: Sendable {
+    private let last = NIOLockedValueBox(ContinuousClock.now)
+    func touch() { last.withLockedValue { $0 = .now } }
+    var idleFor: Duration { last.withLockedValue { .now - $0 } }
+}

@@ -1,0 +1,159 @@
+import ArgumentParser
+import CampaignProtocol
+import CampaignService
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// `campaignd`: the campaign's JSON-RPC service.
+@main
+struct Campaignd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "campaignd",
+        abstract: "The backend of an open-letter campaign: JSON-RPC 2.0 over Unix sockets and stdio.",
+        discussion: """
+            Under systemd socket activation it serves the sockets it is passed (named public or admin by \
+            FileDescriptorName=). Without systemd, give --listen, --admin-listen or --stdio.
+            """,
+        version: campaigndVersion)
+
+    @Option(help: "Serve public methods on a Unix socket at this path.")
+    var listen: [String] = []
+
+    @Option(help: "Serve admin methods on a Unix socket at this path (created 0600).")
+    var adminListen: [String] = []
+
+    @Flag(help: "Serve one connection on stdin/stdout.")
+    var stdio = false
+
+    @Flag(help: "Serve stdin, a connected socket, as one connection.")
+    var inetd = false
+
+    @Option(help: "Role for stdio, inetd and Accept=yes connections: public or admin.")
+    var role: String = "public"
+
+    @Option(help: "State directory (default $STATE_DIRECTORY, else ./var).")
+    var stateDir: String?
+
+    @Option(help: "A campaign definition to import when the database is new.")
+    var campaign: String?
+
+    @Option(help: "A uid allowed on admin listeners besides root and this service's own (repeatable).")
+    var adminUid: [UInt32] = []
+
+    @Option(help: "Exit after this many seconds with no connection (for on-demand activation).")
+    var exitWhenIdle: Int?
+
+    @Option(help: "Largest frame in bytes.")
+    var maxFrameBytes: Int = 1 << 20
+
+    @Option(help: "Most requests in one batch.")
+    var maxBatch: Int = 100
+
+    @Option(help: "Deepest JSON nesting.")
+    var maxDepth: Int = 64
+
+    @Option(help: "Requests in flight per connection before the service stops reading it.")
+    var maxInflight: Int = 64
+
+    @Option(help: "Seconds a connection may stay idle or stalled mid-frame.")
+    var idleTimeout: Int = 300
+
+    @Option(help: "New signatures per address in the burst window before they are kept as suspect.")
+    var signBurst: Int = 3
+
+    @Option(help: "New signatures per address in the sustained window before they are kept as suspect.")
+    var signSustained: Int = 10
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard Role(rawValue: role) != nil else { throw ValidationError("--role must be public or admin") }
+        for (name, value) in [("--max-frame-bytes", maxFrameBytes), ("--max-batch", maxBatch), ("--max-depth", maxDepth),
+                              ("--max-inflight", maxInflight), ("--idle-timeout", idleTimeout), ("--sign-burst", signBurst),
+                              ("--sign-sustained", signSustained)] where value < 1 {
+            throw ValidationError("\(name) must be at least 1")
+        }
+        if let exitWhenIdle, exitWhenIdle < 1 { throw ValidationError("--exit-when-idle must be at least 1") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+    }
+
+    func run() async throws {
+        // Files campaignd creates (database, WAL, sockets) are private unless it says otherwise.
+        umask(0o077)
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let journal = Systemd.stderrIsJournal
+        LoggingSystem.bootstrap { label in
+            var handler = StderrLogHandler(label: label, journal: journal)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "campaignd")
+        let connectionRole = Role(rawValue: role) ?? .public
+
+        var sources: [ListenerSource] = []
+        if stdio {
+            // The protocol gets its own copy of stdout; fd 1 then points at stderr, so a stray print
+            // cannot corrupt the stream.
+            let protocolOut = dup(1)
+            dup2(2, 1)
+            sources.append(.stdio(input: 0, output: protocolOut, connectionRole))
+        }
+        if inetd {
+            guard Systemd.isSocket(0) else { throw ValidationError("--inetd: stdin is not a socket") }
+            sources.append(.connectedSocket(dup(0), connectionRole))
+        }
+        for path in listen { sources.append(.unixPath(path, .public)) }
+        for path in adminListen { sources.append(.unixPath(path, .admin)) }
+        for passed in Systemd.passedSockets() {
+            let passedRole: Role = passed.name == "admin" ? .admin : .public
+            if passed.isListening {
+                sources.append(.listeningSocket(passed.fd, passedRole))
+            } else {
+                // Accept=yes: one connection, with the role given by --role.
+                sources.append(.connectedSocket(passed.fd, connectionRole))
+            }
+        }
+        guard !sources.isEmpty else {
+            throw ValidationError("nothing to serve: give --listen, --admin-listen, --stdio or --inetd, or start under systemd")
+        }
+
+        let stateDirectory = stateDir ?? ProcessInfo.processInfo.environment["STATE_DIRECTORY"]?
+            .split(separator: ":").first.map(String.init) ?? "./var"
+        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let store = try CampaignStore(
+            path: stateDirectory + "/" + CampaignStore.fileName,
+            limits: SigningLimits(burst: signBurst, sustained: signSustained))
+        let core = CampaignCore(store: store, limits: .init(maxBatch: maxBatch, maxDepth: maxDepth), logger: logger)
+
+        if let campaign {
+            guard let data = FileManager.default.contents(atPath: campaign) else {
+                throw ValidationError("cannot read campaign definition \(campaign)")
+            }
+            do {
+                if try await core.importOnFirstStart(definitionJSON: Array(data)) {
+                    logger.info("imported campaign definition", metadata: ["file": "\(campaign)"])
+                }
+            } catch let error as ResponseError {
+                throw ValidationError("campaign definition \(campaign): \(error.message)")
+            }
+        }
+
+        var configuration = ServerConfiguration(listeners: sources)
+        configuration.maxFrameBytes = maxFrameBytes
+        configuration.maxInflight = maxInflight
+        configuration.idleTimeoutSeconds = idleTimeout
+        configuration.adminUIDs = Set(adminUid)
+        configuration.exitWhenIdleSeconds = exitWhenIdle
+
+        let server = CampaignServer(core: core, configuration: configuration, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+    }
+}
