@@ -18,6 +18,10 @@ public struct JSONValueDecoder: Sendable {
         if strict, let unknown = tracker.firstUnknown() {
             throw DecodingError.dataCorrupted(.init(codingPath: unknown, debugDescription: "unknown field"))
         }
+        // A type with no properties never opens a container: every member it was given is unknown.
+        if strict, !tracker.openedAnyObject, case .object(let members) = value, let first = members.keys.sorted().first {
+            throw DecodingError.dataCorrupted(.init(codingPath: [AnyKey(first)], debugDescription: "unknown field"))
+        }
         return result
     }
 }
@@ -30,6 +34,8 @@ protocol JSONValueDecoding {
 /// Records, per object decoded, which members were asked for.
 final class KeyTracker {
     private var objects: [(path: [any CodingKey], members: [String: JSONValue], asked: Set<String>)] = []
+
+    var openedAnyObject: Bool { !objects.isEmpty }
 
     func register(path: [any CodingKey], members: [String: JSONValue]) -> Int {
         objects.append((path, members, []))

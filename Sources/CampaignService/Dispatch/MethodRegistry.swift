@@ -44,9 +44,10 @@ public struct MethodRegistry: Sendable {
     mutating func registerRaw<M: ParameterlessMethod>(_ method: M.Type, _ body: @escaping @Sendable (CallContext) -> [UInt8]) {
         precondition(handlers[M.name] == nil, "\(M.name) registered twice")
         handlers[M.name] = Handler(role: M.role) { params, context in
-            _ = try? JSONValueDecoder(strict: true).decode(M.self, from: params)
-            if case .object(let members) = params, let key = members.keys.sorted().first {
-                throw ResponseError.invalidParams(field: key, reason: "unknown field")
+            do {
+                _ = try JSONValueDecoder(strict: true).decode(M.self, from: params)
+            } catch let error as DecodingError {
+                throw ResponseError.invalidParams(error)
             }
             return body(context)
         }

@@ -1,0 +1,46 @@
+# campaignd: `make run` starts the service on the example campaign; `make test` runs every test.
+SWIFT ?= swift
+CONFIG ?= debug
+STATE ?= var
+BIN = .build/$(CONFIG)/campaignd
+SHARED_OPENRPC ?= ../shared/openrpc
+
+.PHONY: all deps build run test test-swift test-schemas test-units clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build -c $(CONFIG)
+
+run: build
+	@mkdir -p $(STATE)
+	@echo
+	@echo "campaignd on the example campaign (state in $(STATE)/). In another shell:"
+	@echo "  Clients/shell/campaign-rpc -s $(STATE)/public.sock letter.get"
+	@echo "  Clients/shell/campaign-rpc -s $(STATE)/public.sock letter.sign '{\"name\":\"Ada\",\"email\":\"ada@example.org\",\"showName\":true}'"
+	@echo "  Clients/shell/campaign-rpc -s $(STATE)/admin.sock outbox.claim '{\"limit\":10}'"
+	@echo "  .build/$(CONFIG)/campaignctl --socket $(STATE)/public.sock count"
+	@echo "Stop with Ctrl-C."
+	@echo
+	$(BIN) --listen $(STATE)/public.sock --admin-listen $(STATE)/admin.sock --state-dir $(STATE) \
+		--campaign Schemas/examples/northwind.campaign.json
+
+test: deps test-swift test-schemas test-units
+
+test-swift:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# The OpenRPC document against the OpenRPC 1.3 meta-schema (when ../shared/openrpc exists), and the
+# example campaigns against Schemas/campaign.schema.json.
+test-schemas:
+	python3 Tests/schemas/validate.py $(SHARED_OPENRPC)
+
+test-units:
+	systemd/verify.sh $(CURDIR)/.build/debug/campaignd
+
+clean:
+	rm -rf .build $(STATE)
