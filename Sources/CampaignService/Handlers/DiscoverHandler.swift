@@ -18,7 +18,7 @@ struct DiscoveryDocument: Sendable {
         admin = Array(JSONWriter.string(document).utf8)
         members["methods"] = .array(methods.filter { method in
             guard let name = method["name"]?.stringValue else { return false }
-            return registry.role(of: name) == .public
+            return name == Discover.name || registry.role(of: name) == .public
         })
         document = .object(members)
         `public` = Array(JSONWriter.string(document).utf8)

@@ -22,7 +22,7 @@ struct NewSignature: Sendable {
 }
 
 /// A row of the `signature` table.
-struct SignatureRow: Codable, FetchableRecord, PersistableRecord, Sendable {
+struct SignatureRow: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
     static let databaseTableName = "signature"
 
     var seq: Int64?
