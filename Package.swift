@@ -100,15 +100,16 @@ let package = Package(
                 "CampaignProtocol",
                 "CampaignService",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CampaigndTests",
             dependencies: [
-                "CampaignClient",
                 "CampaignProtocol",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -26,13 +26,29 @@ public final class CampaignStore: Sendable {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        self.pool = try DatabasePool(path: path, configuration: config)
+        self.pool = try Self.retryingWhileBusy(for: busyTimeout) {
+            let pool = try DatabasePool(path: path, configuration: config)
+            try Schema.migrator.migrate(pool)
+            return pool
+        }
         self.clock = clock
         self.limits = limits
-        try Schema.migrator.migrate(pool)
         try pool.write { db in
             if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'salt'") == nil {
                 try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('salt', ?)", arguments: [Random.token(bytes: 32)])
+            }
+        }
+    }
+
+    /// Opening a database that another process is creating can meet a lock that SQLite's busy
+    /// handler does not wait for (switching to WAL): try again until the busy timeout.
+    static func retryingWhileBusy<T>(for seconds: TimeInterval, _ body: () throws -> T) throws -> T {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            do {
+                return try body()
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
+                usleep(UInt32.random(in: 5_000...25_000))
             }
         }
     }

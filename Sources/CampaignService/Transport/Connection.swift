@@ -22,6 +22,9 @@ struct ConnectionHandler: Sendable {
 
     /// Sets up a new channel's pipeline and wraps it for async use.
     static func wrap(_ channel: any NIOCore.Channel, configuration: ServerConfiguration) throws -> Channel {
+        // End of input (a client's half-close, stdin's EOF, or our own shutdown) must not close the
+        // output before every request already read is answered.
+        try channel.syncOptions?.setOption(.allowRemoteHalfClosure, value: true)
         let pipeline = channel.pipeline.syncOperations
         try pipeline.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(configuration.idleTimeoutSeconds))))
         try pipeline.addHandler(IdleCloser())
@@ -51,35 +54,47 @@ struct ConnectionHandler: Sendable {
         let context = CallContext(role: role)
         do {
             try await channel.executeThenClose { inbound, outbound in
-                try await withGracefulShutdownHandler {
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        var inflight = 0
-                        reading: for try await frame in inbound {
-                            switch frame {
-                            case .message(let buffer):
-                                if inflight >= configuration.maxInflight {
-                                    try await group.next()
-                                    inflight -= 1
-                                }
-                                inflight += 1
-                                let bytes = Array(buffer.readableBytesView)
-                                group.addTask {
-                                    if let reply = await dispatcher.respond(to: bytes, context: context) {
-                                        try await outbound.write(ByteBuffer(bytes: reply))
-                                    }
-                                }
-                            case .oversized:
-                                metrics.recordRequest(failed: true)
-                                let error = ResponseError.invalidRequest("frame larger than \(configuration.maxFrameBytes) bytes")
-                                try await outbound.write(ByteBuffer(bytes: Response.error(id: .null, error)))
-                            case .broken(let reason):
-                                // The stream cannot be resynchronised: answer, then close.
-                                metrics.recordRequest(failed: true)
-                                try await outbound.write(ByteBuffer(bytes: Response.error(id: .null, .invalidRequest(reason))))
-                                break reading
+                await withGracefulShutdownHandler {
+                    await withTaskGroup(of: Void.self) { group in
+                        // Replies are written by the tasks that compute them; a reply to a client that
+                        // left has nowhere to go, and that ends nothing else.
+                        func send(_ reply: [UInt8]) async {
+                            do {
+                                try await outbound.write(ByteBuffer(bytes: reply))
+                            } catch {
+                                logger.debug("reply not delivered", metadata: ["error": "\(error)"])
                             }
                         }
-                        try await group.waitForAll()
+                        var inflight = 0
+                        do {
+                            reading: for try await frame in inbound {
+                                switch frame {
+                                case .message(let buffer):
+                                    if inflight >= configuration.maxInflight {
+                                        await group.next()
+                                        inflight -= 1
+                                    }
+                                    inflight += 1
+                                    let bytes = Array(buffer.readableBytesView)
+                                    group.addTask {
+                                        if let reply = await dispatcher.respond(to: bytes, context: context) { await send(reply) }
+                                    }
+                                case .oversized:
+                                    metrics.recordRequest(failed: true)
+                                    let error = ResponseError.invalidRequest("frame larger than \(configuration.maxFrameBytes) bytes")
+                                    await send(Response.error(id: .null, error))
+                                case .broken(let reason):
+                                    // The stream cannot be resynchronised: answer, then close.
+                                    metrics.recordRequest(failed: true)
+                                    await send(Response.error(id: .null, .invalidRequest(reason)))
+                                    break reading
+                                }
+                            }
+                        } catch {
+                            logger.debug("connection input ended", metadata: ["error": "\(error)"])
+                        }
+                        // Everything already read is answered before the connection closes.
+                        await group.waitForAll()
                     }
                 } onGracefulShutdown: {
                     channel.channel.close(mode: .input, promise: nil)

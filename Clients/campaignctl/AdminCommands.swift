@@ -1,0 +1,99 @@
+import ArgumentParser
+import CampaignClient
+import CampaignProtocol
+import Foundation
+
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export every signature with every field (admin socket): JSON lines, or CSV with --csv.")
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: ArgumentHelp("pending, confirmed, withdrawn, invalidated or suspect.", valueName: "status"), transform: parseWireEnum)
+    var status: SignatureStatus?
+    @Flag(help: "RFC 4180 CSV with a header row, for spreadsheets.") var csv = false
+    @Option(help: "Signatures per request (1-1000, default 100).") var limit: Int?
+
+    func run() async throws {
+        try await connection.withClient { client in
+            if csv { print(CSV.row(CSV.signatureHeader), terminator: "") }
+            var after: String?
+            repeat {
+                let page = try await client.call(ExportSignatures(limit: limit, after: after, status: status))
+                for record in page.items {
+                    if csv {
+                        print(CSV.row(CSV.fields(of: record)), terminator: "")
+                    } else {
+                        print(JSONWriter.string(try jsonValue(record)))
+                    }
+                }
+                after = page.next
+            } while after != nil
+        }
+    }
+}
+
+struct Outbox: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The messages campaignd wants sent (admin socket).", subcommands: [Claim.self, Ack.self])
+
+    struct Claim: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Lease messages to send and print them as JSON; unacknowledged ones come back when the lease ends.")
+        @OptionGroup var connection: ConnectionOptions
+
+        @Option(help: "Messages to claim (1-100, default 20).") var limit: Int?
+        @Option(help: ArgumentHelp("Lease length (10-3600, default 300).", valueName: "seconds")) var lease: Int?
+
+        func run() async throws {
+            let claimed = try await connection.withClient { try await $0.call(ClaimOutbox(limit: limit, leaseSeconds: lease)) }
+            print(prettyJSON(try jsonValue(claimed.messages)))
+        }
+    }
+
+    struct Ack: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Acknowledge sent messages, deleting them.")
+        @OptionGroup var connection: ConnectionOptions
+
+        @Argument(help: "Ids of the messages sent.") var ids: [String]
+
+        func validate() throws {
+            if ids.isEmpty { throw ValidationError("give at least one message id") }
+        }
+
+        func run() async throws {
+            let result = try await connection.withClient { try await $0.call(AckOutbox(ids: ids)) }
+            print("acknowledged: \(result.acknowledged)")
+        }
+    }
+}
+
+struct Call: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Call any method with a JSON params object and print the result as JSON.",
+        discussion: "Example: campaignctl --socket /run/campaignd/admin.sock call outbox.claim '{\"limit\": 5}'")
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: "The method, such as signatures.count.") var method: String
+    @Argument(help: ArgumentHelp("The params: a JSON object (parameters are by name).", valueName: "json"), transform: Call.parseParams)
+    var params: JSONValue?
+
+    func run() async throws {
+        let result = try await connection.withClient { try await $0.callRaw(method: method, params: params) }
+        print(prettyJSON(result))
+    }
+
+    static func parseParams(_ text: String) throws -> JSONValue {
+        let params: JSONValue
+        do {
+            params = try JSONParser.parse(text)
+        } catch .syntax(let offset, let reason) {
+            throw ValidationError("not valid JSON: \(reason) at byte \(offset)")
+        } catch .tooDeep(let limit) {
+            throw ValidationError("not valid JSON: nested deeper than \(limit)")
+        }
+        guard params.objectValue != nil else {
+            throw ValidationError("the params must be a JSON object (parameters are by name), not \(params.typeName)")
+        }
+        return params
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+
+/// SPEC §1 limits and framing over a real Unix socket: each answered, and the service keeps serving.
+@Suite(.serialized) struct WireLimitsTests {
+    @Test func requestWrittenOneByteAtATimeIsAnswered() throws {
+        let dir = try Paths.temporaryDirectory()
+        let server = try ServerProcess.listening(dir)
+        let client = try LineClient(path: dir + "/public.sock")
+        for byte in Array(#"{"jsonrpc":"2.0","id":7,"method":"signatures.count"}"#.utf8) + [10] {
+            client.sendBytes([byte])
+            usleep(1000)
+        }
+        let reply = try JSON.object(try #require(client.readLine()))
+        #expect(reply["id"] as? Int == 7)
+        #expect(JSON.result(reply)?["confirmed"] as? Int == 0)
+        server.stop()
+    }
+
+    @Test func hundredsOfPipelinedRequestsAreAllAnswered() throws {
+        let dir = try Paths.temporaryDirectory()
+        let server = try ServerProcess.listening(dir)
+        let client = try LineClient(path: dir + "/public.sock")
+        var batch = ""
+        for i in 0..<300 {
+            batch += #"{"jsonrpc":"2.0","id":\#(i),"method":"letter.sign","params":{"name":"P\#(i)","email":"p\#(i)@example.org"}}"# + "\n"
+            batch += #"{"jsonrpc":"2.0","id":\#(1000 + i),"method":"signatures.count"}"# + "\n"
+        }
+        client.send(batch)
+        var ids = Set<Int>()
+        for _ in 0..<600 {
+            let reply = try JSON.object(try #require(client.readLine()))
+            #expect(reply["error"] == nil)
+            if let id = reply["id"] as? Int { ids.insert(id) }
+        }
+        #expect(ids == Set(0..<300).union(1000..<1300))
+        let count = try client.call("signatures.count", id: 9999)
+        #expect(JSON.result(count)?["pending"] as? Int == 300)
+        server.stop()
+    }
+
+    @Test func oversizedLineIsAnsweredAndConnectionStaysUsable() throws {
+        let dir = try Paths.temporaryDirectory()
+        let server = try ServerProcess.listening(dir, extra: ["--max-frame-bytes", "2048"])
+        let client = try LineClient(path: dir + "/public.sock")
+        let other = try LineClient(path: dir + "/public.sock")
+        let huge = #"{"jsonrpc":"2.0","id":1,"method":"letter.sign","params":{"name":""# + String(repeating: "x", count: 100_000) + "\"}}\n"
+        client.send(huge + #"{"jsonrpc":"2.0","id":2,"method":"service.health"}"# + "\n")
+        let error = try JSON.object(try #require(client.readLine()))
+        #expect(JSON.errorCode(error) == -32600)
+        #expect(error["id"] is NSNull)
+        let next = try JSON.object(try #require(client.readLine()))
+        #expect(next["id"] as? Int == 2 && JSON.result(next) != nil)
+        #expect(JSON.result(try other.call("service.health")) != nil)
+        server.stop()
+    }
+
+    @Test func oversizedContentLengthFrameIsAnsweredAndClosed() throws {
+        let dir = try Paths.temporaryDirectory()
+        let server = try ServerProcess.listening(dir, extra: ["--max-frame-bytes", "2048"])
+        let client = try LineClient(path: dir + "/public.sock")
+        let body = String(repeating: " ", count: 10_000)
+        client.send("Content-Length: \(body.utf8.count)\r\n\r\n" + body)
+        let line = try #require(client.reader.readFramed() ?? client.readLine())
+        #expect(JSON.errorCode(try JSON.object(line)) == -32600)
+        #expect(client.reader.closes(within: 10))
+        #expect(JSON.result(try LineClient(path: dir + "/public.sock").call("service.health")) != nil)
+        server.stop()
+    }
+
+    @Test func deepNestingAndOversizedBatchAreAnsweredWhileOthersAreServed() throws {
+        let dir = try Paths.temporaryDirectory()
+        let server = try ServerProcess.listening(dir)
+        let client = try LineClient(path: dir + "/public.sock")
+        client.send(String(repeating: "[", count: 200_000) + String(repeating: "]", count: 200_000) + "\n")
+        #expect(JSON.errorCode(try JSON.object(try #require(client.readLine()))) == -32600)
+        let batch = "[" + Array(repeating: #"{"jsonrpc":"2.0","id":1,"method":"service.health"}"#, count: 500).joined(separator: ",") + "]\n"
+        client.send(batch)
+        #expect(JSON.errorCode(try JSON.object(try #require(client.readLine()))) == -32600)
+        #expect(JSON.result(try client.call("service.health")) != nil)
+        server.stop()
+    }
+
+    @Test func idleConnectionIsClosedAfterIdleTimeout() throws {
+        let dir = try Paths.temporaryDirectory()
+        let server = try ServerProcess.listening(dir, extra: ["--idle-timeout", "1"])
+        let idle = try LineClient(path: dir + "/public.sock")
+        let stalled = try LineClient(path: dir + "/public.sock")
+        stalled.send(#"{"jsonrpc":"2.0","id":1,"#)
+        #expect(idle.reader.closes(within: 10))
+        #expect(stalled.reader.closes(within: 10))
+        #expect(JSON.result(try LineClient(path: dir + "/public.sock").call("service.health")) != nil)
+        server.stop()
+    }
+
+    @Test func blankLinesAreIgnoredAndCRLFAccepted() throws {
+        let dir = try Paths.temporaryDirectory()
+        let server = try ServerProcess.listening(dir)
+        let client = try LineClient(path: dir + "/public.sock")
+        client.send("\n\r\n  \n" + #"{"jsonrpc":"2.0","id":3,"method":"service.health"}"# + "\r\n")
+        let reply = try JSON.object(try #require(client.readLine()))
+        #expect(reply["id"] as? Int == 3)
+        server.stop()
+    }
+}
