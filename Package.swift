@@ -107,6 +107,7 @@ let package = Package(
         .testTarget(
             name: "CampaigndTests",
             dependencies: [
+                "CampaignClient",
                 "CampaignProtocol",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

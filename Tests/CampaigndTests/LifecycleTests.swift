@@ -58,7 +58,7 @@ import Testing
     @Test func logsCarrySyslogPrioritiesUnderJournal() throws {
         let dir = try Paths.temporaryDirectory()
         let logPath = dir + "/journal.log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         var st = stat()
         stat(logPath, &st)
         let server = try ServerProcess(

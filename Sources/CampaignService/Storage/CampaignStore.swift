@@ -26,6 +26,13 @@ public final class CampaignStore: Sendable {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
+        // Processes starting together on a new database (Accept=yes) take turns to migrate it:
+        // GRDB reads which migrations are applied before it starts writing.
+        let lock = open(path + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard lock >= 0 else { throw StoreError.cannotOpen(path: path + ".lock", errno: errno) }
+        defer { close(lock) }
+        flock(lock, LOCK_EX)
+        defer { flock(lock, LOCK_UN) }
         self.pool = try Self.retryingWhileBusy(for: busyTimeout) {
             let pool = try DatabasePool(path: path, configuration: config)
             try Schema.migrator.migrate(pool)

@@ -39,7 +39,7 @@ final class ServerProcess: @unchecked Sendable {
         self.directory = directory
         self.stderrPath = stderrPath ?? directory + "/stderr.log"
         if !FileManager.default.fileExists(atPath: self.stderrPath) {
-            FileManager.default.createFile(atPath: self.stderrPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: self.stderrPath, contents: nil)
         }
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
