@@ -76,13 +76,7 @@ import Testing
         let dir = try Paths.temporaryDirectory()
         // A socket file left behind by a process that died.
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let path = Array((dir + "/public.sock").utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in path.enumerated() { raw[i] = b } }
-        _ = withUnsafePointer(to: &address) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        #expect(UnixAddress.with(dir + "/public.sock") { bind(fd, $0, $1) } == 0)
         close(fd)
         let server = try ServerProcess.listening(dir)
         #expect(JSON.result(try LineClient(path: dir + "/public.sock").call("service.health")) != nil)
@@ -125,14 +119,7 @@ final class NotifySocket {
     init(path: String) throws {
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
         self.fd = fd
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
-        let ok = withUnsafePointer(to: &address) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 }
-        }
-        guard ok else { throw TestFailure("cannot bind \(path)") }
+        guard UnixAddress.with(path, { bind(fd, $0, $1) }) == 0 else { throw TestFailure("cannot bind \(path)") }
     }
 
     func receive(timeout: Double) -> String? {

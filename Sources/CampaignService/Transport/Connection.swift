@@ -1,4 +1,3 @@
-import CSystemd
 import CampaignProtocol
 import Foundation
 import Logging
@@ -108,10 +107,17 @@ struct ConnectionHandler: Sendable {
     /// The peer's uid from `SO_PEERCRED`.
     static func peerUID(_ channel: any NIOCore.Channel) async -> uid_t? {
         guard let provider = channel as? any SocketOptionProvider else { return nil }
-        let future: EventLoopFuture<campaignd_ucred> = provider.unsafeGetSocketOption(
-            level: .init(rawValue: SOL_SOCKET), name: .init(rawValue: campaignd_so_peercred))
+        let future: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(
+            level: .init(rawValue: SOL_SOCKET), name: .init(rawValue: SO_PEERCRED))
         return try? await future.get().uid
     }
+}
+
+/// Linux's `struct ucred`, which Glibc only declares under `_GNU_SOURCE`.
+struct PeerCredentials: Sendable {
+    var pid: Int32 = 0
+    var uid: UInt32 = 0
+    var gid: UInt32 = 0
 }
 
 /// Closes a connection that sent nothing for `--idle-timeout` seconds, idle or stalled mid-frame.
