@@ -5,7 +5,7 @@ STATE ?= var
 BIN = .build/$(CONFIG)/campaignd
 SHARED_OPENRPC ?= ../shared/openrpc
 
-.PHONY: all deps build run test test-swift test-schemas test-units clean
+.PHONY: all deps build run test test-swift test-schemas test-units lint format clean
 
 all: build
 
@@ -28,7 +28,7 @@ run: build
 	$(BIN) --listen $(STATE)/public.sock --admin-listen $(STATE)/admin.sock --state-dir $(STATE) \
 		--campaign Schemas/examples/northwind.campaign.json
 
-test: deps test-swift test-schemas test-units
+test: deps lint test-swift test-schemas test-units
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -41,6 +41,13 @@ test-schemas:
 
 test-units:
 	systemd/verify.sh $(CURDIR)/.build/debug/campaignd
+
+# Code style: .swift-format; `make format` rewrites, `make lint` checks.
+lint:
+	$(SWIFT) format lint --strict -r Sources Clients Tests Package.swift
+
+format:
+	$(SWIFT) format -i -r Sources Clients Tests Package.swift
 
 clean:
 	rm -rf .build $(STATE)

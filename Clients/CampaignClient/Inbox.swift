@@ -53,7 +53,8 @@ struct Inbox: Sendable {
             do {
                 outcome = .failure(try JSONValueDecoder(strict: false).decode(ResponseError.self, from: error))
             } catch {
-                outcome = .failure(CampaignClientError.invalidResponse("malformed error member: \(JSONWriter.string(members["error"] ?? .null))"))
+                outcome = .failure(
+                    CampaignClientError.invalidResponse("malformed error member: \(JSONWriter.string(members["error"] ?? .null))"))
             }
         } else if let result = members["result"] {
             outcome = .success(result)

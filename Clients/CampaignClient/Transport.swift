@@ -5,11 +5,11 @@ import NIOExtras
 import NIOPosix
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A newline-delimited JSON-RPC connection, over a socket or a pair of pipes: lines in, buffers out.

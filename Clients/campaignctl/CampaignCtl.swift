@@ -22,8 +22,9 @@ struct CampaignCtl: AsyncParsableCommand {
 }
 
 struct ConnectionOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "The campaignd socket (default: $CAMPAIGN_SOCKET, else /run/campaignd/public.sock).", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "The campaignd socket (default: $CAMPAIGN_SOCKET, else /run/campaignd/public.sock).", valueName: "path"))
     var socket: String?
 
     var socketPath: String {

@@ -48,8 +48,9 @@ struct Sign: AsyncParsableCommand {
             country: country, postalCode: postalCode, comment: comment, showName: showName ? true : nil,
             contactOptIn: contactOptIn ? true : nil, source: source)
         let receipt = try await connection.withClient { try await $0.call(request) }
-        print("\(receipt.accepted ? "accepted" : "not accepted"); confirmation required: \(receipt.confirmationRequired ? "yes" : "no"); "
-            + "confirmed \(receipt.counts.confirmed), pending \(receipt.counts.pending)")
+        print(
+            "\(receipt.accepted ? "accepted" : "not accepted"); confirmation required: \(receipt.confirmationRequired ? "yes" : "no"); "
+                + "confirmed \(receipt.counts.confirmed), pending \(receipt.counts.pending)")
     }
 }
 

@@ -70,9 +70,11 @@ struct Campaignd: AsyncParsableCommand {
 
     func validate() throws {
         guard Role(rawValue: role) != nil else { throw ValidationError("--role must be public or admin") }
-        for (name, value) in [("--max-frame-bytes", maxFrameBytes), ("--max-batch", maxBatch), ("--max-depth", maxDepth),
-                              ("--max-inflight", maxInflight), ("--idle-timeout", idleTimeout), ("--sign-burst", signBurst),
-                              ("--sign-sustained", signSustained)] where value < 1 {
+        for (name, value) in [
+            ("--max-frame-bytes", maxFrameBytes), ("--max-batch", maxBatch), ("--max-depth", maxDepth),
+            ("--max-inflight", maxInflight), ("--idle-timeout", idleTimeout), ("--sign-burst", signBurst),
+            ("--sign-sustained", signSustained),
+        ] where value < 1 {
             throw ValidationError("\(name) must be at least 1")
         }
         if let exitWhenIdle, exitWhenIdle < 1 { throw ValidationError("--exit-when-idle must be at least 1") }
@@ -119,10 +121,12 @@ struct Campaignd: AsyncParsableCommand {
             throw ValidationError("nothing to serve: give --listen, --admin-listen, --stdio or --inetd, or start under systemd")
         }
 
-        let stateDirectory = stateDir ?? ProcessInfo.processInfo.environment["STATE_DIRECTORY"]?
+        let stateDirectory =
+            stateDir ?? ProcessInfo.processInfo.environment["STATE_DIRECTORY"]?
             .split(separator: ":").first.map(String.init) ?? "./var"
-        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: stateDirectory, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         let store = try CampaignStore(
             path: stateDirectory + "/" + CampaignStore.fileName,
             limits: SigningLimits(burst: signBurst, sustained: signSustained))

@@ -45,7 +45,8 @@ import Testing
 
     @Test func decodesKnownFields() throws {
         let value = try JSONParser.parse(#"{"name":"a","count":3,"inner":{"ip":"x"},"list":[{}]}"#)
-        #expect(try JSONValueDecoder().decode(Outer.self, from: value) == Outer(name: "a", count: 3, inner: Inner(ip: "x"), list: [Inner()]))
+        #expect(
+            try JSONValueDecoder().decode(Outer.self, from: value) == Outer(name: "a", count: 3, inner: Inner(ip: "x"), list: [Inner()]))
     }
 
     func failure(_ json: String) -> (String, String)? {
@@ -112,8 +113,10 @@ import Testing
     @Test func methodNamesAreUniqueAndAdminMethodsAreMarked() {
         let names = Methods.all.map { $0.name }
         #expect(Set(names).count == names.count)
-        for admin in ["letter.update", "letter.setStatus", "signatures.export", "signatures.moderate", "outbox.claim", "outbox.ack",
-                      "service.stats", "campaign.import"] {
+        for admin in [
+            "letter.update", "letter.setStatus", "signatures.export", "signatures.moderate", "outbox.claim", "outbox.ack",
+            "service.stats", "campaign.import",
+        ] {
             #expect(Methods.all.first { $0.name == admin }?.role == .admin, "\(admin)")
         }
     }

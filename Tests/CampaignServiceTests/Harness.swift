@@ -25,8 +25,10 @@ struct Harness {
     }()
 
     /// The example campaign (open, confirmation required), optionally adjusted.
-    static func make(confirmationRequired: Bool = true, status: String = "open", limits: SigningLimits = .init(),
-                     importExample: Bool = true) async throws -> Harness {
+    static func make(
+        confirmationRequired: Bool = true, status: String = "open", limits: SigningLimits = .init(),
+        importExample: Bool = true
+    ) async throws -> Harness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("campaignd-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let clock = TestClock()
@@ -35,7 +37,7 @@ struct Harness {
         let harness = Harness(core: core, clock: clock, directory: directory)
         if importExample {
             guard case .object(var definition) = try JSONParser.parse(exampleDefinition),
-                  case .object(var letter)? = definition["letter"]
+                case .object(var letter)? = definition["letter"]
             else { throw HarnessError.badExample }
             letter["confirmationRequired"] = .bool(confirmationRequired)
             letter["status"] = .string(status)
@@ -90,10 +92,13 @@ struct Harness {
 
     /// Signs, claims the confirmation and confirms it; returns the signature's id.
     @discardableResult
-    func signAndConfirm(_ name: String, _ email: String, organization: String? = nil, isCustomer: Bool? = nil,
-                        showName: Bool = true) async throws -> String {
-        _ = try await call(SignLetter(name: name, email: email, organization: organization, isCustomer: isCustomer, showName: showName),
-                           role: .public)
+    func signAndConfirm(
+        _ name: String, _ email: String, organization: String? = nil, isCustomer: Bool? = nil,
+        showName: Bool = true
+    ) async throws -> String {
+        _ = try await call(
+            SignLetter(name: name, email: email, organization: organization, isCustomer: isCustomer, showName: showName),
+            role: .public)
         let message = try #require(try await claimAll().first { $0.to.email.lowercased() == email.lowercased() })
         let token = try #require(message.token)
         let record = try await call(ConfirmToken(token: token), role: .public)

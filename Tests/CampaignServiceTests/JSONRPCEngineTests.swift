@@ -69,19 +69,22 @@ import Testing
 
     @Test func mixedBatchAnswersRequestsOnly() async throws {
         let h = try await Harness.make()
-        let reply = try #require(await h.frame("""
-            [
-              {"jsonrpc":"2.0","method":"signatures.count","id":"1"},
-              {"jsonrpc":"2.0","method":"signatures.count"},
-              {"jsonrpc":"2.0","method":"letter.get","id":"2"},
-              {"foo":"boo"},
-              {"jsonrpc":"2.0","method":"foo.get","params":{"name":"myself"},"id":"5"},
-              {"jsonrpc":"2.0","method":"service.health","id":"9"}
-            ]
-            """))
+        let reply = try #require(
+            await h.frame(
+                """
+                [
+                  {"jsonrpc":"2.0","method":"signatures.count","id":"1"},
+                  {"jsonrpc":"2.0","method":"signatures.count"},
+                  {"jsonrpc":"2.0","method":"letter.get","id":"2"},
+                  {"foo":"boo"},
+                  {"jsonrpc":"2.0","method":"foo.get","params":{"name":"myself"},"id":"5"},
+                  {"jsonrpc":"2.0","method":"service.health","id":"9"}
+                ]
+                """))
         let items = try #require(reply.arrayValue)
         #expect(items.count == 5)
-        let byID = Dictionary(items.compactMap { item in item["id"].map { (JSONWriter.string($0), item) } }, uniquingKeysWith: { a, _ in a })
+        let byID = Dictionary(
+            items.compactMap { item in item["id"].map { (JSONWriter.string($0), item) } }, uniquingKeysWith: { a, _ in a })
         #expect(byID[#""1""#]?["result"]?["confirmed"] == JSONValue(0))
         #expect(byID[#""2""#]?["result"]?["status"] == .string("open"))
         #expect(byID[#""5""#]?["error"]?["code"] == JSONValue(-32601))
@@ -98,8 +101,9 @@ import Testing
     @Test(arguments: [#""abc""#, "0", "-7", "1.5e3", "12345678901234567890", "null", #""""#])
     func idIsEchoedAsGiven(id: String) async throws {
         let h = try await Harness.make()
-        let reply = try #require(await h.core.dispatcher.respond(
-            to: Array(#"{"jsonrpc":"2.0","method":"service.health","id":\#(id)}"#.utf8), context: CallContext(role: .public)))
+        let reply = try #require(
+            await h.core.dispatcher.respond(
+                to: Array(#"{"jsonrpc":"2.0","method":"service.health","id":\#(id)}"#.utf8), context: CallContext(role: .public)))
         #expect(String(decoding: reply, as: UTF8.self).hasPrefix(#"{"jsonrpc":"2.0","id":\#(id),"result":"#))
     }
 
@@ -131,8 +135,9 @@ import Testing
 
     @Test func unknownNestedFieldIsRefusedWithItsPath() async throws {
         let h = try await Harness.make()
-        let reply = await h.raw(method: "letter.sign", params: .parse(#"{"name":"A","email":"a@example.org","client":{"ipp":"1.2.3.4"}}"#),
-                                role: .public)
+        let reply = await h.raw(
+            method: "letter.sign", params: .parse(#"{"name":"A","email":"a@example.org","client":{"ipp":"1.2.3.4"}}"#),
+            role: .public)
         #expect(reply["error"]?["data"]?["field"] == .string("client.ipp"))
         #expect(try await h.exportAll().isEmpty)
     }
@@ -162,7 +167,8 @@ import Testing
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         let reply = try #require(await h.frame(deep))
         #expect(reply["error"]?["code"] == JSONValue(-32600))
-        let params = #"{"jsonrpc":"2.0","id":1,"method":"signatures.list","params":{"after":"#
+        let params =
+            #"{"jsonrpc":"2.0","id":1,"method":"signatures.list","params":{"after":"#
             + String(repeating: "[", count: 70) + String(repeating: "]", count: 70) + "}}"
         #expect(await h.frame(params)?["error"]?["code"] == JSONValue(-32600))
     }

@@ -59,8 +59,10 @@ import Testing
         #expect(await h.errorCode("letter.sign", .parse(#"{"name":"A","email":"a@example.org"}"#), role: .public) == -32003)
     }
 
-    @Test(arguments: ["letter.update", "letter.setStatus", "signatures.export", "signatures.moderate", "outbox.claim", "outbox.ack",
-                      "service.stats", "campaign.import"])
+    @Test(arguments: [
+        "letter.update", "letter.setStatus", "signatures.export", "signatures.moderate", "outbox.claim", "outbox.ack",
+        "service.stats", "campaign.import",
+    ])
     func adminMethodIsNotFoundOnPublicListener(method: String) async throws {
         let h = try await Harness.make()
         #expect(await h.errorCode(method, .object([:]), role: .public) == -32601)
@@ -78,13 +80,18 @@ import Testing
 
     @Test func campaignImportRefusesUnknownFieldsAndBadZones() async throws {
         let h = try await Harness.make()
-        let typo = await h.raw(method: "campaign.import", params: .parse(#"{"definition":{"letter":{"title":"T","body":"B","recipients":[{"name":"C"}],"stauts":"open"}}}"#))
+        let typo = await h.raw(
+            method: "campaign.import",
+            params: .parse(#"{"definition":{"letter":{"title":"T","body":"B","recipients":[{"name":"C"}],"stauts":"open"}}}"#))
         #expect(typo["error"]?["data"]?["field"] == .string("definition.letter.stauts"))
-        let zone = await h.raw(method: "campaign.import", params: .parse("""
-            {"definition":{"letter":{"title":"T","body":"B","recipients":[{"name":"C"}]},
-             "events":[{"id":"e","title":"Protest","description":"D","startsAt":"2027-04-14T08:00:00-07:00","timeZone":"Mars/Olympus",
-                        "location":{"city":"San Francisco","country":"US"}}]}}
-            """))
+        let zone = await h.raw(
+            method: "campaign.import",
+            params: .parse(
+                """
+                {"definition":{"letter":{"title":"T","body":"B","recipients":[{"name":"C"}]},
+                 "events":[{"id":"e","title":"Protest","description":"D","startsAt":"2027-04-14T08:00:00-07:00","timeZone":"Mars/Olympus",
+                            "location":{"city":"San Francisco","country":"US"}}]}}
+                """))
         #expect(zone["error"]?["data"]?["field"] == .string("definition.events[0].timeZone"))
         #expect(try await h.call(GetLetter()).version == 1)
     }

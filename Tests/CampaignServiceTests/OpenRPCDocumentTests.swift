@@ -74,7 +74,8 @@ import Testing
                 #expect(reply["result"] != nil, "\(name) example \(example["name"]?.stringValue ?? ""): \(JSONWriter.string(reply))")
                 // The result has every required member of its documented schema, and nothing undocumented.
                 if let schema = resolve(method["result"]?["schema"]), case .object(let got)? = reply["result"],
-                   case .object(let properties)? = schema["properties"] {
+                    case .object(let properties)? = schema["properties"]
+                {
                     for key in schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
                         #expect(got[key] != nil, "\(name) result lacks required \(key)")
                     }

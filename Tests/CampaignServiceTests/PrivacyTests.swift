@@ -14,7 +14,8 @@ import Testing
         func publicCall(_ method: String, _ params: String) async {
             publicBytes += JSONWriter.string(await h.raw(method: method, params: .parse(params), role: .public))
         }
-        let sign = #"{"name":"Zoe","email":"zoe.private@example.org","organization":"Org","postalCode":"SW1A 1AA","showName":true,"comment":"Hi","client":{"ip":"198.51.100.23","userAgent":"SecretAgent/9.9"}}"#
+        let sign =
+            #"{"name":"Zoe","email":"zoe.private@example.org","organization":"Org","postalCode":"SW1A 1AA","showName":true,"comment":"Hi","client":{"ip":"198.51.100.23","userAgent":"SecretAgent/9.9"}}"#
         await publicCall("letter.sign", sign)
         await publicCall("letter.sign", sign)
         let messages = try await h.claimAll()

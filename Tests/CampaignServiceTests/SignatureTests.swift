@@ -8,8 +8,9 @@ import Testing
     @Test func signOutboxConfirmCountList() async throws {
         let h = try await Harness.make()
         let receipt = try await h.call(
-            SignLetter(name: " Ada Lovelace ", email: "Ada@Example.org", organization: "Analytical Engines", isCustomer: true,
-                       country: "GB", comment: "Drop the contract.", showName: true),
+            SignLetter(
+                name: " Ada Lovelace ", email: "Ada@Example.org", organization: "Analytical Engines", isCustomer: true,
+                country: "GB", comment: "Drop the contract.", showName: true),
             role: .public)
         #expect(receipt.accepted)
         #expect(receipt.confirmationRequired)
@@ -127,8 +128,9 @@ import Testing
 
     @Test func textIsTrimmedAndNFCNormalised() async throws {
         let h = try await Harness.make()
-        _ = try await h.call(SignLetter(name: "  Jose\u{301}  ", email: "jose@example.org", comment: " Line one\nline two "),
-                             role: .public)
+        _ = try await h.call(
+            SignLetter(name: "  Jose\u{301}  ", email: "jose@example.org", comment: " Line one\nline two "),
+            role: .public)
         let record = try #require(try await h.exportAll().first)
         #expect(record.name == "Jos\u{E9}")
         #expect(record.name?.unicodeScalars.count == 4)
@@ -186,7 +188,8 @@ import Testing
         #expect(try await h.call(ListSignatures(), role: .public).items.count == 1)
         let invalid = try await h.call(ModerateSignature(signatureId: id, action: .invalidate))
         #expect(invalid.status == .invalidated)
-        #expect(try await h.call(CountSignatures()) == SignatureCounts(confirmed: 0, pending: 0, organizations: 0, customers: 0, goal: 5000))
+        #expect(
+            try await h.call(CountSignatures()) == SignatureCounts(confirmed: 0, pending: 0, organizations: 0, customers: 0, goal: 5000))
         #expect(try await h.call(ListSignatures(), role: .public).items.isEmpty)
         #expect(await h.errorCode("signatures.moderate", .parse(#"{"signatureId":"sig_nope","action":"hide"}"#)) == -32001)
         #expect(await h.errorCode("signatures.moderate", .parse(#"{"signatureId":"\#(id)","action":"accept"}"#)) == -32002)
@@ -198,7 +201,8 @@ import Testing
         let client = ClientInfo(ip: "203.0.113.9", userAgent: "test")
         var replies: [JSONValue] = []
         for i in 0..<5 {
-            let params = try JSONParser.parse(Array(JSONEncoder().encode(SignLetter(name: "Bot \(i)", email: "bot\(i)@example.org", client: client))))
+            let params = try JSONParser.parse(
+                Array(JSONEncoder().encode(SignLetter(name: "Bot \(i)", email: "bot\(i)@example.org", client: client))))
             var reply = await h.raw(method: "letter.sign", params: params, role: .public)
             // The counts in the reply move with pending signatures; the rest of the reply is the same.
             if case .object(var members) = reply, case .object(var result)? = members["result"] {
@@ -250,10 +254,12 @@ import Testing
 
     @Test func exportHasEveryFieldOldestFirst() async throws {
         let h = try await Harness.make()
-        _ = try await h.call(SignLetter(name: "Hal", email: "hal@example.org", organization: "Org", jobTitle: "Engineer", isCustomer: true,
-                                        country: "US", postalCode: "94103", comment: "Hi", showName: true, contactOptIn: true,
-                                        source: "newsletter", client: ClientInfo(ip: "192.0.2.44", userAgent: "Mozilla/5.0")),
-                             role: .public)
+        _ = try await h.call(
+            SignLetter(
+                name: "Hal", email: "hal@example.org", organization: "Org", jobTitle: "Engineer", isCustomer: true,
+                country: "US", postalCode: "94103", comment: "Hi", showName: true, contactOptIn: true,
+                source: "newsletter", client: ClientInfo(ip: "192.0.2.44", userAgent: "Mozilla/5.0")),
+            role: .public)
         _ = try await h.call(SignLetter(name: "Ida", email: "ida@example.org"), role: .public)
         let page = try await h.call(ExportSignatures(limit: 1))
         let record = try #require(page.items.first)
@@ -271,9 +277,11 @@ import Testing
         let a = try await h.signAndConfirm("A", "a@example.org", organization: "O", isCustomer: true)
         try await h.signAndConfirm("B", "b@example.org")
         _ = try await h.call(SignLetter(name: "C", email: "c@example.org"), role: .public)
-        #expect(try await h.call(CountSignatures()) == SignatureCounts(confirmed: 2, pending: 1, organizations: 1, customers: 1, goal: 5000))
+        #expect(
+            try await h.call(CountSignatures()) == SignatureCounts(confirmed: 2, pending: 1, organizations: 1, customers: 1, goal: 5000))
         _ = try await h.call(ModerateSignature(signatureId: a, action: .invalidate))
-        #expect(try await h.call(CountSignatures()) == SignatureCounts(confirmed: 1, pending: 1, organizations: 0, customers: 0, goal: 5000))
+        #expect(
+            try await h.call(CountSignatures()) == SignatureCounts(confirmed: 1, pending: 1, organizations: 0, customers: 0, goal: 5000))
         let stats = try await h.call(ServiceStats())
         #expect(stats.signatures == ServiceStats.SignatureTotals(pending: 1, confirmed: 1, withdrawn: 0, invalidated: 1, suspect: 0))
     }

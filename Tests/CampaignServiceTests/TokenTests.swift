@@ -79,9 +79,11 @@ import Testing
 
     @Test func withdrawalErasesDetailsKeepsTombstoneAndIsIdempotent() async throws {
         let h = try await Harness.make()
-        _ = try await h.call(SignLetter(name: "Vic", email: "vic@example.org", organization: "Org", isCustomer: true, postalCode: "1000",
-                                        showName: true, client: ClientInfo(ip: "192.0.2.8", userAgent: "UA")),
-                             role: .public)
+        _ = try await h.call(
+            SignLetter(
+                name: "Vic", email: "vic@example.org", organization: "Org", isCustomer: true, postalCode: "1000",
+                showName: true, client: ClientInfo(ip: "192.0.2.8", userAgent: "UA")),
+            role: .public)
         let token = try #require(try await h.claimAll().first?.token)
         _ = try await h.call(ConfirmToken(token: token), role: .public)
         _ = try await h.call(SignLetter(name: "Vic", email: "vic@example.org"), role: .public)  // queues a duplicate notice
@@ -89,7 +91,8 @@ import Testing
         let second = await h.raw(method: "tokens.cancel", params: .object(["token": .string(token)]), role: .public)
         #expect(first == second)
         #expect(first["result"]?["status"] == .string("withdrawn"))
-        #expect(try await h.call(CountSignatures()) == SignatureCounts(confirmed: 0, pending: 0, organizations: 0, customers: 0, goal: 5000))
+        #expect(
+            try await h.call(CountSignatures()) == SignatureCounts(confirmed: 0, pending: 0, organizations: 0, customers: 0, goal: 5000))
         #expect(try await h.call(ListSignatures(), role: .public).items.isEmpty)
         let tombstone = try #require(try await h.exportAll().first)
         #expect(tombstone.status == .withdrawn && tombstone.withdrawnAt != nil)

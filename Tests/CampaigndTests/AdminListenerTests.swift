@@ -36,7 +36,8 @@ import Testing
         let server = try ServerProcess.listening(dir)
         let mode = (try FileManager.default.attributesOfItem(atPath: dir + "/admin.sock")[.posixPermissions] as? NSNumber)?.intValue
         #expect(mode == 0o600)
-        let db = (try FileManager.default.attributesOfItem(atPath: dir + "/state/campaign.sqlite")[.posixPermissions] as? NSNumber)?.intValue
+        let db = (try FileManager.default.attributesOfItem(atPath: dir + "/state/campaign.sqlite")[.posixPermissions] as? NSNumber)?
+            .intValue
         #expect(db.map { $0 & 0o077 } == 0)
         server.stop()
     }

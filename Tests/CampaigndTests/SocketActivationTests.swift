@@ -7,8 +7,10 @@ import Testing
         let dir = try Paths.temporaryDirectory()
         let server = try ServerProcess(
             executable: "/usr/bin/systemd-socket-activate",
-            arguments: ["-l", dir + "/public.sock", "-l", dir + "/admin.sock", "--fdname=public:admin", "--", Paths.campaignd,
-                        "--state-dir", dir + "/state", "--campaign", Paths.exampleCampaign],
+            arguments: [
+                "-l", dir + "/public.sock", "-l", dir + "/admin.sock", "--fdname=public:admin", "--", Paths.campaignd,
+                "--state-dir", dir + "/state", "--campaign", Paths.exampleCampaign,
+            ],
             directory: dir)
         defer { server.stop() }
         try server.waitForSocket(dir + "/admin.sock")
@@ -32,8 +34,10 @@ import Testing
         // First start imports the campaign (a per-connection process would too, only when the database is new).
         let server = try ServerProcess(
             executable: "/usr/bin/systemd-socket-activate",
-            arguments: ["-a", "--inetd", "-l", dir + "/conn.sock", "--", Paths.campaignd, "--inetd", "--state-dir", state,
-                        "--campaign", Paths.exampleCampaign],
+            arguments: [
+                "-a", "--inetd", "-l", dir + "/conn.sock", "--", Paths.campaignd, "--inetd", "--state-dir", state,
+                "--campaign", Paths.exampleCampaign,
+            ],
             directory: dir)
         defer { server.stop() }
         try server.waitForSocket(dir + "/conn.sock")
@@ -53,8 +57,10 @@ import Testing
         let dir = try Paths.temporaryDirectory()
         let server = try ServerProcess(
             executable: "/usr/bin/systemd-socket-activate",
-            arguments: ["-a", "-l", dir + "/conn.sock", "--", Paths.campaignd, "--state-dir", dir + "/state", "--campaign",
-                        Paths.exampleCampaign],
+            arguments: [
+                "-a", "-l", dir + "/conn.sock", "--", Paths.campaignd, "--state-dir", dir + "/state", "--campaign",
+                Paths.exampleCampaign,
+            ],
             directory: dir)
         defer { server.stop() }
         try server.waitForSocket(dir + "/conn.sock")

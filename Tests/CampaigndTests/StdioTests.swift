@@ -23,7 +23,8 @@ import Testing
 
     @Test func contentLengthFramingWithMultibyteText() throws {
         let server = try start()
-        let body = #"{"jsonrpc":"2.0","id":"ü","method":"letter.sign","params":{"name":"Zoë Łódź 🌍","email":"zoe@example.org","showName":true}}"#
+        let body =
+            #"{"jsonrpc":"2.0","id":"ü","method":"letter.sign","params":{"name":"Zoë Łódź 🌍","email":"zoe@example.org","showName":true}}"#
         server.write("Content-Length: \(body.utf8.count)\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n" + body)
         let reply = try JSON.object(try #require(server.output.readFramed()))
         #expect(reply["id"] as? String == "ü")

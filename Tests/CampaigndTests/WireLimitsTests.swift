@@ -74,7 +74,8 @@ import Testing
         let client = try LineClient(path: dir + "/public.sock")
         client.send(String(repeating: "[", count: 200_000) + String(repeating: "]", count: 200_000) + "\n")
         #expect(JSON.errorCode(try JSON.object(try #require(client.readLine()))) == -32600)
-        let batch = "[" + Array(repeating: #"{"jsonrpc":"2.0","id":1,"method":"service.health"}"#, count: 500).joined(separator: ",") + "]\n"
+        let batch =
+            "[" + Array(repeating: #"{"jsonrpc":"2.0","id":1,"method":"service.health"}"#, count: 500).joined(separator: ",") + "]\n"
         client.send(batch)
         #expect(JSON.errorCode(try JSON.object(try #require(client.readLine()))) == -32600)
         #expect(JSON.result(try client.call("service.health")) != nil)

@@ -78,7 +78,9 @@ struct TreeDecoder: Decoder, JSONValueDecoding {
         return Unkeyed(elements: elements, codingPath: codingPath, tracker: tracker)
     }
 
-    func singleValueContainer() throws -> any SingleValueDecodingContainer { Single(value: value, codingPath: codingPath, tracker: tracker) }
+    func singleValueContainer() throws -> any SingleValueDecodingContainer {
+        Single(value: value, codingPath: codingPath, tracker: tracker)
+    }
 }
 
 private func mismatch(_ expected: String, _ value: JSONValue, _ path: [any CodingKey]) -> DecodingError {
@@ -237,7 +239,9 @@ extension DecodingError {
         }
         switch self {
         case .keyNotFound(let key, let context):
-            return (path(context.codingPath.last?.stringValue == key.stringValue ? context.codingPath : context.codingPath + [key]), "required")
+            return (
+                path(context.codingPath.last?.stringValue == key.stringValue ? context.codingPath : context.codingPath + [key]), "required"
+            )
         case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
             return (path(context.codingPath), context.debugDescription)
         @unknown default:

@@ -75,8 +75,10 @@ public struct Request: Sendable {
             break
         case .array?:
             // By-position params are a valid request shape that this service does not accept.
-            return .failure(Invalid(id: replyID, error: .invalidParams(field: "params", reason: "params must be an object (by name)"),
-                                    isNotification: id == nil))
+            return .failure(
+                Invalid(
+                    id: replyID, error: .invalidParams(field: "params", reason: "params must be an object (by name)"),
+                    isNotification: id == nil))
         default:
             return .failure(Invalid(id: replyID, error: .invalidRequest("params must be an object")))
         }

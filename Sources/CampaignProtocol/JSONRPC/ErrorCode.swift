@@ -46,8 +46,9 @@ public struct ResponseError: Error, Codable, Hashable, Sendable {
     public static func invalidRequest(_ reason: String) -> Self { .init(code: .invalidRequest, message: "Invalid request: \(reason)") }
     public static func methodNotFound(_ name: String) -> Self { .init(code: .methodNotFound, message: "Method not found: \(name)") }
     public static func invalidParams(field: String, reason: String) -> Self {
-        .init(code: .invalidParams, message: "Invalid params: \(field.isEmpty ? "params" : field): \(reason)",
-              data: .init(field: field, reason: reason))
+        .init(
+            code: .invalidParams, message: "Invalid params: \(field.isEmpty ? "params" : field): \(reason)",
+            data: .init(field: field, reason: reason))
     }
     public static func internalError(_ reason: String = "internal error") -> Self { .init(code: .internalError, message: reason) }
     public static func notFound(_ what: String) -> Self { .init(code: .notFound, message: "Not found: \(what)") }

@@ -5,8 +5,10 @@ public struct CampaignDefinition: Codable, Sendable, Hashable {
     public var events: [EventDefinition]?
     public var tweets: [TweetDefinition]?
 
-    public init(letter: LetterDefinition, fundraiser: FundraiserDefinition? = nil, events: [EventDefinition]? = nil,
-                tweets: [TweetDefinition]? = nil) {
+    public init(
+        letter: LetterDefinition, fundraiser: FundraiserDefinition? = nil, events: [EventDefinition]? = nil,
+        tweets: [TweetDefinition]? = nil
+    ) {
         self.letter = letter
         self.fundraiser = fundraiser
         self.events = events
@@ -24,8 +26,10 @@ public struct LetterDefinition: Codable, Sendable, Hashable {
     /// Default true.
     public var confirmationRequired: Bool?
 
-    public init(title: String, body: String, recipients: [Recipient], signatureGoal: Int? = nil, status: LetterStatus? = nil,
-                confirmationRequired: Bool? = nil) {
+    public init(
+        title: String, body: String, recipients: [Recipient], signatureGoal: Int? = nil, status: LetterStatus? = nil,
+        confirmationRequired: Bool? = nil
+    ) {
         self.title = title
         self.body = body
         self.recipients = recipients

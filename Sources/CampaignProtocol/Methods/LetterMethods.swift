@@ -18,7 +18,8 @@ public struct UpdateLetter: RPCMethod {
     public var recipients: [Recipient]?
     public var signatureGoal: Int?
 
-    public init(expectedVersion: Int, title: String? = nil, body: String? = nil, recipients: [Recipient]? = nil, signatureGoal: Int? = nil) {
+    public init(expectedVersion: Int, title: String? = nil, body: String? = nil, recipients: [Recipient]? = nil, signatureGoal: Int? = nil)
+    {
         self.expectedVersion = expectedVersion
         self.title = title
         self.body = body

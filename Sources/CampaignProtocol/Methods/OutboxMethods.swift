@@ -35,8 +35,10 @@ public struct OutboxMessage: Codable, Sendable, Hashable {
     public var createdAt: Timestamp
     public var leaseExpiresAt: Timestamp
 
-    public init(id: String, kind: MessageKind, to: Addressee, token: String?, subject: MessageSubject, createdAt: Timestamp,
-                leaseExpiresAt: Timestamp) {
+    public init(
+        id: String, kind: MessageKind, to: Addressee, token: String?, subject: MessageSubject, createdAt: Timestamp,
+        leaseExpiresAt: Timestamp
+    ) {
         self.id = id
         self.kind = kind
         self.to = to

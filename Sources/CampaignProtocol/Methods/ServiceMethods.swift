@@ -37,8 +37,10 @@ public struct ServiceStats: ParameterlessMethod {
         public var connections: ConnectionTotals
         public var requests: RequestTotals
 
-        public init(version: String, startedAt: Timestamp, uptimeSeconds: Int, signatures: SignatureTotals, outbox: OutboxTotals,
-                    connections: ConnectionTotals, requests: RequestTotals) {
+        public init(
+            version: String, startedAt: Timestamp, uptimeSeconds: Int, signatures: SignatureTotals, outbox: OutboxTotals,
+            connections: ConnectionTotals, requests: RequestTotals
+        ) {
             self.version = version
             self.startedAt = startedAt
             self.uptimeSeconds = uptimeSeconds

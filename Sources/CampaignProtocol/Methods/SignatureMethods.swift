@@ -20,9 +20,11 @@ public struct SignLetter: RPCMethod {
     public var source: String?
     public var client: ClientInfo?
 
-    public init(name: String, email: String, organization: String? = nil, jobTitle: String? = nil, isCustomer: Bool? = nil,
-                country: String? = nil, postalCode: String? = nil, comment: String? = nil, showName: Bool? = nil,
-                contactOptIn: Bool? = nil, source: String? = nil, client: ClientInfo? = nil) {
+    public init(
+        name: String, email: String, organization: String? = nil, jobTitle: String? = nil, isCustomer: Bool? = nil,
+        country: String? = nil, postalCode: String? = nil, comment: String? = nil, showName: Bool? = nil,
+        contactOptIn: Bool? = nil, source: String? = nil, client: ClientInfo? = nil
+    ) {
         self.name = name
         self.email = email
         self.organization = organization

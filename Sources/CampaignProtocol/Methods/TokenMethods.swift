@@ -14,8 +14,10 @@ public struct TokenRecord: Codable, Sendable, Hashable {
     public var createdAt: Timestamp
     public var confirmedAt: Timestamp?
 
-    public init(kind: TokenKind, id: String, status: String, name: String?, organization: String?, showName: Bool?,
-                createdAt: Timestamp, confirmedAt: Timestamp?) {
+    public init(
+        kind: TokenKind, id: String, status: String, name: String?, organization: String?, showName: Bool?,
+        createdAt: Timestamp, confirmedAt: Timestamp?
+    ) {
         self.kind = kind
         self.id = id
         self.status = status

@@ -29,8 +29,10 @@ public struct Letter: Codable, Sendable, Hashable {
     public var signatureGoal: Int?
     public var confirmationRequired: Bool
 
-    public init(title: String, body: String, recipients: [Recipient], status: LetterStatus, version: Int, updatedAt: Timestamp,
-                signatureGoal: Int?, confirmationRequired: Bool) {
+    public init(
+        title: String, body: String, recipients: [Recipient], status: LetterStatus, version: Int, updatedAt: Timestamp,
+        signatureGoal: Int?, confirmationRequired: Bool
+    ) {
         self.title = title
         self.body = body
         self.recipients = recipients

@@ -56,8 +56,10 @@ public struct PublicSignature: Codable, Sendable, Hashable {
     public var featured: Bool
     public var signedAt: Timestamp
 
-    public init(id: String, name: String, organization: String?, jobTitle: String?, country: String?, comment: String?,
-                isCustomer: Bool, featured: Bool, signedAt: Timestamp) {
+    public init(
+        id: String, name: String, organization: String?, jobTitle: String?, country: String?, comment: String?,
+        isCustomer: Bool, featured: Bool, signedAt: Timestamp
+    ) {
         self.id = id
         self.name = name
         self.organization = organization
@@ -93,10 +95,12 @@ public struct SignatureRecord: Codable, Sendable, Hashable {
     public var confirmedAt: Timestamp?
     public var withdrawnAt: Timestamp?
 
-    public init(id: String, status: SignatureStatus, name: String?, email: String?, organization: String?, jobTitle: String?,
-                isCustomer: Bool, country: String?, postalCode: String?, comment: String?, showName: Bool, contactOptIn: Bool,
-                source: String?, client: ClientInfo?, hidden: Bool, featured: Bool, messagesSent: Int, signedAt: Timestamp,
-                confirmedAt: Timestamp?, withdrawnAt: Timestamp?) {
+    public init(
+        id: String, status: SignatureStatus, name: String?, email: String?, organization: String?, jobTitle: String?,
+        isCustomer: Bool, country: String?, postalCode: String?, comment: String?, showName: Bool, contactOptIn: Bool,
+        source: String?, client: ClientInfo?, hidden: Bool, featured: Bool, messagesSent: Int, signedAt: Timestamp,
+        confirmedAt: Timestamp?, withdrawnAt: Timestamp?
+    ) {
         self.id = id
         self.status = status
         self.name = name

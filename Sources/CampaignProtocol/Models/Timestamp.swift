@@ -39,7 +39,8 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
             let s = String(v)
             return String(repeating: "0", count: max(0, width - s.count)) + s
         }
-        var out = "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secOfDay / 3600, 2)):\(pad(secOfDay % 3600 / 60, 2)):\(pad(secOfDay % 60, 2))"
+        var out =
+            "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secOfDay / 3600, 2)):\(pad(secOfDay % 3600 / 60, 2)):\(pad(secOfDay % 60, 2))"
         let frac = ms - seconds * 1000
         if frac != 0 { out += "." + pad(frac, 3) }
         return out + "Z"

@@ -9,17 +9,18 @@ struct DiscoveryDocument: Sendable {
     init(registry: MethodRegistry) {
         let bytes = PackageResources.openrpc_json
         guard var document = try? JSONParser.parse(bytes, maxDepth: 256), case .object(var members) = document,
-              case .array(let methods)? = members["methods"]
+            case .array(let methods)? = members["methods"]
         else {
             admin = bytes
             `public` = bytes
             return
         }
         admin = Array(JSONWriter.string(document).utf8)
-        members["methods"] = .array(methods.filter { method in
-            guard let name = method["name"]?.stringValue else { return false }
-            return name == Discover.name || registry.role(of: name) == .public
-        })
+        members["methods"] = .array(
+            methods.filter { method in
+                guard let name = method["name"]?.stringValue else { return false }
+                return name == Discover.name || registry.role(of: name) == .public
+            })
         document = .object(members)
         `public` = Array(JSONWriter.string(document).utf8)
     }

@@ -10,8 +10,9 @@ extension MethodRegistry {
             return letter
         }
         register(UpdateLetter.self) { params, _ in
-            let changes = try LetterChanges(title: params.title, body: params.body, recipients: params.recipients,
-                                            signatureGoal: params.signatureGoal)
+            let changes = try LetterChanges(
+                title: params.title, body: params.body, recipients: params.recipients,
+                signatureGoal: params.signatureGoal)
             return try await store.updateLetter(expectedVersion: params.expectedVersion, changes: changes)
         }
         register(SetLetterStatus.self) { params, _ in

@@ -9,7 +9,9 @@ extension MethodRegistry {
     }
 
     static func token(_ value: String) throws(ResponseError) -> String {
-        guard !value.isEmpty, value.utf8.count <= 128 else { throw .invalidParams(field: "token", reason: "must be a token from a message") }
+        guard !value.isEmpty, value.utf8.count <= 128 else {
+            throw .invalidParams(field: "token", reason: "must be a token from a message")
+        }
         return value
     }
 }

@@ -12,9 +12,12 @@ extension CampaignStore {
         return try await pool.write { db in
             if onlyIfNew, try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'importedAt'") != nil { return nil }
             let d = definition.letter
-            var stored = try StoredLetter.fetch(db)
-                ?? StoredLetter(letter: Letter(title: d.title, body: d.body, recipients: d.recipients, status: .draft, version: 0,
-                                               updatedAt: now, signatureGoal: nil, confirmationRequired: true), closedAt: nil)
+            var stored =
+                try StoredLetter.fetch(db)
+                ?? StoredLetter(
+                    letter: Letter(
+                        title: d.title, body: d.body, recipients: d.recipients, status: .draft, version: 0,
+                        updatedAt: now, signatureGoal: nil, confirmationRequired: true), closedAt: nil)
             stored.letter.title = d.title
             stored.letter.body = d.body
             stored.letter.recipients = d.recipients
@@ -29,8 +32,9 @@ extension CampaignStore {
                 try db.execute(sql: "INSERT OR REPLACE INTO definitionSection (name, json) VALUES (?, ?)", arguments: [name, json])
             }
             try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('importedAt', ?)", arguments: [now.description])
-            return ImportCampaign.Result(letter: stored.letter, fundraiser: definition.fundraiser != nil,
-                                         events: definition.events.count, tweets: definition.tweets.count)
+            return ImportCampaign.Result(
+                letter: stored.letter, fundraiser: definition.fundraiser != nil,
+                events: definition.events.count, tweets: definition.tweets.count)
         }
     }
 }
@@ -61,11 +65,13 @@ struct ValidatedDefinition: Sendable {
     }
 
     init(_ d: CampaignDefinition, fieldPrefix p: String = "definition.") throws(ResponseError) {
-        let changes = try LetterChanges(title: d.letter.title, body: d.letter.body, recipients: d.letter.recipients,
-                                        signatureGoal: d.letter.signatureGoal, fieldPrefix: p + "letter.")
-        letter = LetterPart(title: changes.title ?? "", body: changes.body ?? "", recipients: changes.recipients ?? [],
-                            signatureGoal: changes.signatureGoal, status: d.letter.status ?? .draft,
-                            confirmationRequired: d.letter.confirmationRequired ?? true)
+        let changes = try LetterChanges(
+            title: d.letter.title, body: d.letter.body, recipients: d.letter.recipients,
+            signatureGoal: d.letter.signatureGoal, fieldPrefix: p + "letter.")
+        letter = LetterPart(
+            title: changes.title ?? "", body: changes.body ?? "", recipients: changes.recipients ?? [],
+            signatureGoal: changes.signatureGoal, status: d.letter.status ?? .draft,
+            confirmationRequired: d.letter.confirmationRequired ?? true)
         if let f = d.fundraiser {
             _ = try TextRules.required(f.title, field: p + "fundraiser.title", max: TextRules.title)
             for (name, money) in [("goal", f.goal), ("minimum", f.minimum), ("maximum", f.maximum)] {
@@ -87,7 +93,9 @@ struct ValidatedDefinition: Sendable {
         var seen = Set<String>()
         for (i, e) in (d.events ?? []).enumerated() {
             let f = p + "events[\(i)]."
-            guard !e.id.isEmpty, seen.insert("event:" + e.id).inserted else { throw .invalidParams(field: f + "id", reason: "must be unique") }
+            guard !e.id.isEmpty, seen.insert("event:" + e.id).inserted else {
+                throw .invalidParams(field: f + "id", reason: "must be unique")
+            }
             _ = try TextRules.required(e.title, field: f + "title", max: TextRules.title)
             guard TimeZone(identifier: e.timeZone) != nil, e.timeZone.contains("/") || e.timeZone == "UTC" else {
                 throw .invalidParams(field: f + "timeZone", reason: "must be an IANA time zone such as \"America/Los_Angeles\"")
@@ -100,7 +108,9 @@ struct ValidatedDefinition: Sendable {
         events = d.events ?? []
         for (i, t) in (d.tweets ?? []).enumerated() {
             let f = p + "tweets[\(i)]."
-            guard !t.id.isEmpty, seen.insert("tweet:" + t.id).inserted else { throw .invalidParams(field: f + "id", reason: "must be unique") }
+            guard !t.id.isEmpty, seen.insert("tweet:" + t.id).inserted else {
+                throw .invalidParams(field: f + "id", reason: "must be unique")
+            }
             let text = try TextRules.required(t.text, field: f + "text", max: 280, multiline: true)
             _ = text
         }

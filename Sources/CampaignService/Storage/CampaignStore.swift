@@ -14,8 +14,10 @@ public final class CampaignStore: Sendable {
     public static let fileName = "campaign.sqlite"
 
     /// Opens (creating 0600 if new) and migrates the database at `path`.
-    public init(path: String, limits: SigningLimits = .init(), busyTimeout: TimeInterval = 10,
-                clock: @escaping @Sendable () -> Timestamp = Timestamp.now) throws {
+    public init(
+        path: String, limits: SigningLimits = .init(), busyTimeout: TimeInterval = 10,
+        clock: @escaping @Sendable () -> Timestamp = Timestamp.now
+    ) throws {
         // Create the file ourselves so that it is never world-readable, whatever the umask.
         let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw StoreError.cannotOpen(path: path, errno: errno) }

@@ -32,9 +32,11 @@ struct StoredLetter {
                     signatureGoal = excluded.signatureGoal, confirmationRequired = excluded.confirmationRequired,
                     closedAt = excluded.closedAt
                 """,
-            arguments: [letter.title, letter.body, recipients, letter.status.rawValue, letter.version,
-                        letter.updatedAt.millisecondsSince1970, letter.signatureGoal, letter.confirmationRequired,
-                        closedAt?.millisecondsSince1970])
+            arguments: [
+                letter.title, letter.body, recipients, letter.status.rawValue, letter.version,
+                letter.updatedAt.millisecondsSince1970, letter.signatureGoal, letter.confirmationRequired,
+                closedAt?.millisecondsSince1970,
+            ])
     }
 
     static func require(_ db: Database) throws -> StoredLetter {
@@ -58,7 +60,9 @@ struct LetterChanges: Sendable {
     var signatureGoal: Int?
 
     init(title: String?, body: String?, recipients: [Recipient]?, signatureGoal: Int?, fieldPrefix: String = "") throws(ResponseError) {
-        self.title = try title.map { v throws(ResponseError) in try TextRules.required(v, field: fieldPrefix + "title", max: TextRules.title) }
+        self.title = try title.map { v throws(ResponseError) in
+            try TextRules.required(v, field: fieldPrefix + "title", max: TextRules.title)
+        }
         self.body = try body.map { v throws(ResponseError) in
             try TextRules.required(v, field: fieldPrefix + "body", max: TextRules.body, multiline: true)
         }
@@ -69,11 +73,12 @@ struct LetterChanges: Sendable {
             var cleaned: [Recipient] = []
             for (i, r) in recipients.enumerated() {
                 let p = "\(fieldPrefix)recipients[\(i)]."
-                cleaned.append(Recipient(
-                    name: try TextRules.required(r.name, field: p + "name", max: TextRules.name),
-                    role: try TextRules.optional(r.role, field: p + "role", max: TextRules.recipientField),
-                    organization: try TextRules.optional(r.organization, field: p + "organization", max: TextRules.organization),
-                    handle: try TextRules.optional(r.handle, field: p + "handle", max: TextRules.handle)))
+                cleaned.append(
+                    Recipient(
+                        name: try TextRules.required(r.name, field: p + "name", max: TextRules.name),
+                        role: try TextRules.optional(r.role, field: p + "role", max: TextRules.recipientField),
+                        organization: try TextRules.optional(r.organization, field: p + "organization", max: TextRules.organization),
+                        handle: try TextRules.optional(r.handle, field: p + "handle", max: TextRules.handle)))
             }
             self.recipients = cleaned
         }

@@ -36,17 +36,18 @@ extension CampaignStore {
                 let id: Int64 = row["id"]
                 let seq: Int64 = row["subjectSeq"]
                 guard let kind = MessageKind(rawValue: row["kind"]),
-                      let publicID = try String.fetchOne(db, sql: "SELECT id FROM signature WHERE seq = ?", arguments: [seq])
+                    let publicID = try String.fetchOne(db, sql: "SELECT id FROM signature WHERE seq = ?", arguments: [seq])
                 else { continue }
                 let token = Random.token()
                 try db.execute(
                     sql: "INSERT INTO token (hash, subjectKind, subjectSeq, createdAt) VALUES (?, 'signature', ?, ?)",
                     arguments: [TokenHash.of(token), seq, now.millisecondsSince1970])
                 try db.execute(sql: "UPDATE outbox SET leaseUntil = ? WHERE id = ?", arguments: [leaseUntil.millisecondsSince1970, id])
-                messages.append(OutboxMessage(
-                    id: String(id), kind: kind, to: Addressee(name: row["toName"], email: row["toEmail"]), token: token,
-                    subject: MessageSubject(kind: .signature, id: publicID, title: title),
-                    createdAt: Timestamp(millisecondsSince1970: row["createdAt"]), leaseExpiresAt: leaseUntil))
+                messages.append(
+                    OutboxMessage(
+                        id: String(id), kind: kind, to: Addressee(name: row["toName"], email: row["toEmail"]), token: token,
+                        subject: MessageSubject(kind: .signature, id: publicID, title: title),
+                        createdAt: Timestamp(millisecondsSince1970: row["createdAt"]), leaseExpiresAt: leaseUntil))
             }
             return messages
         }

@@ -65,8 +65,9 @@ struct SignatureRow: Codable, FetchableRecord, MutablePersistableRecord, Sendabl
     }
 
     var publicView: PublicSignature {
-        PublicSignature(id: id, name: name ?? "", organization: organization, jobTitle: jobTitle, country: country, comment: comment,
-                        isCustomer: isCustomer, featured: featured, signedAt: Timestamp(millisecondsSince1970: signedAt))
+        PublicSignature(
+            id: id, name: name ?? "", organization: organization, jobTitle: jobTitle, country: country, comment: comment,
+            isCustomer: isCustomer, featured: featured, signedAt: Timestamp(millisecondsSince1970: signedAt))
     }
 
     var record: SignatureRecord {
@@ -114,11 +115,12 @@ extension CampaignStore {
             guard letter.status == .open else { throw ResponseError.closed("the letter is \(letter.status.rawValue)") }
 
             if var existing = try SignatureRow.filter(SignatureRow.Columns.emailCanonical == s.emailCanonical).fetchOne(db) {
-                let kind: MessageKind? = switch existing.signatureStatus {
-                case .pending: .signatureConfirm
-                case .confirmed: .signatureDuplicate
-                case .suspect, .invalidated, .withdrawn: nil
-                }
+                let kind: MessageKind? =
+                    switch existing.signatureStatus {
+                    case .pending: .signatureConfirm
+                    case .confirmed: .signatureDuplicate
+                    case .suspect, .invalidated, .withdrawn: nil
+                    }
                 if let kind, existing.messagesSent < maxMessagesPerSignature {
                     existing.messagesSent += 1
                     try existing.update(db)
@@ -142,8 +144,9 @@ extension CampaignStore {
                 default: break
                 }
             }
-            return SignLetter.Result(accepted: true, confirmationRequired: letter.confirmationRequired,
-                                     counts: try Counters.signatureCounts(db))
+            return SignLetter.Result(
+                accepted: true, confirmationRequired: letter.confirmationRequired,
+                counts: try Counters.signatureCounts(db))
         }
     }
 
@@ -153,12 +156,13 @@ extension CampaignStore {
 
     /// Newest first, by key: the same cost on page one and page ten thousand.
     func listSignatures(limit: Int, after: Int64?, filter: SignatureFilter) async throws -> Page<PublicSignature> {
-        let extra = switch filter {
-        case .all: ""
-        case .featured: " AND featured = 1"
-        case .organizations: " AND organization IS NOT NULL"
-        case .customers: " AND isCustomer = 1"
-        }
+        let extra =
+            switch filter {
+            case .all: ""
+            case .featured: " AND featured = 1"
+            case .organizations: " AND organization IS NOT NULL"
+            case .customers: " AND isCustomer = 1"
+            }
         return try await pool.read { db in
             let rows = try SignatureRow.fetchAll(
                 db,
@@ -238,12 +242,14 @@ enum SigningRate {
         let nowMs = now.millisecondsSince1970
         let horizon = Int64(max(limits.burstWindowSeconds, limits.sustainedWindowSeconds)) * 1000
         try db.execute(sql: "DELETE FROM signAttempt WHERE addressKey = ? AND at <= ?", arguments: [key, nowMs - horizon])
-        let burst = try Int.fetchOne(
-            db, sql: "SELECT COUNT(*) FROM signAttempt WHERE addressKey = ? AND at > ?",
-            arguments: [key, nowMs - Int64(limits.burstWindowSeconds) * 1000]) ?? 0
-        let sustained = try Int.fetchOne(
-            db, sql: "SELECT COUNT(*) FROM signAttempt WHERE addressKey = ? AND at > ?",
-            arguments: [key, nowMs - Int64(limits.sustainedWindowSeconds) * 1000]) ?? 0
+        let burst =
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM signAttempt WHERE addressKey = ? AND at > ?",
+                arguments: [key, nowMs - Int64(limits.burstWindowSeconds) * 1000]) ?? 0
+        let sustained =
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM signAttempt WHERE addressKey = ? AND at > ?",
+                arguments: [key, nowMs - Int64(limits.sustainedWindowSeconds) * 1000]) ?? 0
         // Every new signature from the address counts, suspect or not.
         try db.execute(sql: "INSERT INTO signAttempt (addressKey, at) VALUES (?, ?)", arguments: [key, nowMs])
         return burst >= limits.burst || sustained >= limits.sustained

@@ -21,8 +21,10 @@ extension CampaignStore {
             case .pending:
                 let stored = try StoredLetter.require(db)
                 let open = stored.letter.status == .open
-                let inGrace = stored.letter.status == .closed
-                    && (stored.closedAt.map { now.millisecondsSince1970 < $0.millisecondsSince1970 + confirmationGraceSeconds * 1000 } ?? false)
+                let inGrace =
+                    stored.letter.status == .closed
+                    && (stored.closedAt.map { now.millisecondsSince1970 < $0.millisecondsSince1970 + confirmationGraceSeconds * 1000 }
+                        ?? false)
                 guard open || inGrace else { throw ResponseError.closed("the letter is \(stored.letter.status.rawValue)") }
                 let before = row.counterState
                 row.status = SignatureStatus.confirmed.rawValue
@@ -52,10 +54,12 @@ extension CampaignStore {
     }
 
     static func signature(for token: String, _ db: Database) throws -> SignatureRow {
-        guard let row = try SignatureRow.fetchOne(
-            db,
-            sql: "SELECT signature.* FROM token JOIN signature ON signature.seq = token.subjectSeq WHERE token.hash = ? AND token.subjectKind = 'signature'",
-            arguments: [TokenHash.of(token)])
+        guard
+            let row = try SignatureRow.fetchOne(
+                db,
+                sql:
+                    "SELECT signature.* FROM token JOIN signature ON signature.seq = token.subjectSeq WHERE token.hash = ? AND token.subjectKind = 'signature'",
+                arguments: [TokenHash.of(token)])
         else { throw ResponseError.notFound("unknown token") }
         return row
     }
@@ -76,9 +80,10 @@ extension CampaignStore {
 
 extension SignatureRow {
     var tokenRecord: TokenRecord {
-        TokenRecord(kind: .signature, id: id, status: status, name: name, organization: organization,
-                    showName: signatureStatus == .withdrawn ? nil : showName,
-                    createdAt: Timestamp(millisecondsSince1970: signedAt),
-                    confirmedAt: confirmedAt.map(Timestamp.init(millisecondsSince1970:)))
+        TokenRecord(
+            kind: .signature, id: id, status: status, name: name, organization: organization,
+            showName: signatureStatus == .withdrawn ? nil : showName,
+            createdAt: Timestamp(millisecondsSince1970: signedAt),
+            confirmedAt: confirmedAt.map(Timestamp.init(millisecondsSince1970:)))
     }
 }

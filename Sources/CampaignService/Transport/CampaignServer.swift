@@ -15,8 +15,10 @@ public struct CampaignServer: Service {
     let logger: Logger
     let group: MultiThreadedEventLoopGroup
 
-    public init(core: CampaignCore, configuration: ServerConfiguration, logger: Logger,
-                group: MultiThreadedEventLoopGroup = .singleton) {
+    public init(
+        core: CampaignCore, configuration: ServerConfiguration, logger: Logger,
+        group: MultiThreadedEventLoopGroup = .singleton
+    ) {
         self.core = core
         self.configuration = configuration
         self.logger = logger
@@ -102,8 +104,9 @@ public struct CampaignServer: Service {
         switch source {
         case .unixPath(let path, let role):
             try UnixSocketPath.prepare(path)
-            let listener = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true,
-                                                    childChannelInitializer: initializer)
+            let listener = try await bootstrap.bind(
+                unixDomainSocketPath: path, cleanupExistingSocketFile: true,
+                childChannelInitializer: initializer)
             // Admin sockets are for their owner only; the public one is for any local frontend.
             chmod(path, role == .admin ? 0o600 : 0o666)
             return listener

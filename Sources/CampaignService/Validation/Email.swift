@@ -7,17 +7,19 @@ enum Email {
         let text = try TextRules.required(raw, field: field, max: TextRules.email)
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, let local = parts.first, let domain = parts.last,
-              !local.isEmpty, local.utf8.count <= 64, !domain.isEmpty
+            !local.isEmpty, local.utf8.count <= 64, !domain.isEmpty
         else { throw .invalidParams(field: field, reason: "must be an email address") }
         let localOK = local.unicodeScalars.allSatisfy { s in
             !(s.properties.isWhitespace || s == "\"" || s == "(" || s == ")" || s == "," || s == ":" || s == ";" || s == "<" || s == ">"
-              || s == "[" || s == "]" || s == "\\")
+                || s == "[" || s == "]" || s == "\\")
         }
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
-        let domainOK = labels.count >= 2 && labels.allSatisfy { label in
-            !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
-                && label.unicodeScalars.allSatisfy { s in s.properties.isAlphabetic || ("0"..."9").contains(s) || s == "-" }
-        }
+        let domainOK =
+            labels.count >= 2
+            && labels.allSatisfy { label in
+                !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                    && label.unicodeScalars.allSatisfy { s in s.properties.isAlphabetic || ("0"..."9").contains(s) || s == "-" }
+            }
         guard localOK, domainOK, !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else {
             throw .invalidParams(field: field, reason: "must be an email address")
         }

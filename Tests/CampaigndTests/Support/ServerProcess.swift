@@ -34,8 +34,10 @@ final class ServerProcess: @unchecked Sendable {
     let stdoutPipe = Pipe()
 
     /// Starts `executable` with `arguments`; stdin and stdout are pipes, stderr goes to a file.
-    init(executable: String = Paths.campaignd, arguments: [String], directory: String, environment: [String: String] = [:],
-         stderrPath: String? = nil) throws {
+    init(
+        executable: String = Paths.campaignd, arguments: [String], directory: String, environment: [String: String] = [:],
+        stderrPath: String? = nil
+    ) throws {
         self.directory = directory
         self.stderrPath = stderrPath ?? directory + "/stderr.log"
         if !FileManager.default.fileExists(atPath: self.stderrPath) {
@@ -56,8 +58,10 @@ final class ServerProcess: @unchecked Sendable {
     /// campaignd serving the example campaign on a public and an admin socket in `directory`.
     static func listening(_ directory: String, extra: [String] = []) throws -> ServerProcess {
         let server = try ServerProcess(
-            arguments: ["--listen", directory + "/public.sock", "--admin-listen", directory + "/admin.sock", "--state-dir",
-                        directory + "/state", "--campaign", Paths.exampleCampaign] + extra,
+            arguments: [
+                "--listen", directory + "/public.sock", "--admin-listen", directory + "/admin.sock", "--state-dir",
+                directory + "/state", "--campaign", Paths.exampleCampaign,
+            ] + extra,
             directory: directory)
         try server.waitForSocket(directory + "/admin.sock")
         return server
