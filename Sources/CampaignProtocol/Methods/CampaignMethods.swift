@@ -52,6 +52,20 @@ public struct FundraiserDefinition: Codable, Sendable, Hashable {
     public var closesAt: Timestamp?
     public var status: FundraiserStatus?
     public var confirmationRequired: Bool?
+
+    public init(
+        title: String, description: String, goal: Money, minimum: Money, maximum: Money, closesAt: Timestamp? = nil,
+        status: FundraiserStatus? = nil, confirmationRequired: Bool? = nil
+    ) {
+        self.title = title
+        self.description = description
+        self.goal = goal
+        self.minimum = minimum
+        self.maximum = maximum
+        self.closesAt = closesAt
+        self.status = status
+        self.confirmationRequired = confirmationRequired
+    }
 }
 
 public struct Location: Codable, Sendable, Hashable {
@@ -62,6 +76,17 @@ public struct Location: Codable, Sendable, Hashable {
     /// ISO 3166-1 alpha-2.
     public var country: String
     public var postalCode: String?
+
+    public init(
+        venue: String? = nil, address: String? = nil, city: String, region: String? = nil, country: String, postalCode: String? = nil
+    ) {
+        self.venue = venue
+        self.address = address
+        self.city = city
+        self.region = region
+        self.country = country
+        self.postalCode = postalCode
+    }
 }
 
 public struct EventDefinition: Codable, Sendable, Hashable {
@@ -77,18 +102,44 @@ public struct EventDefinition: Codable, Sendable, Hashable {
     public var capacity: Int?
     /// Default 0.
     public var maxGuests: Int?
+
+    public init(
+        id: String, title: String, description: String, startsAt: Timestamp, endsAt: Timestamp? = nil, timeZone: String,
+        location: Location, capacity: Int? = nil, maxGuests: Int? = nil
+    ) {
+        self.id = id
+        self.title = title
+        self.description = description
+        self.startsAt = startsAt
+        self.endsAt = endsAt
+        self.timeZone = timeZone
+        self.location = location
+        self.capacity = capacity
+        self.maxGuests = maxGuests
+    }
 }
 
 public struct TweetTarget: Codable, Sendable, Hashable {
     public var name: String
     /// Without or with the leading `@`.
     public var handle: String
+
+    public init(name: String, handle: String) {
+        self.name = name
+        self.handle = handle
+    }
 }
 
 public struct TweetDefinition: Codable, Sendable, Hashable {
     public var id: String
     public var target: TweetTarget
     public var text: String
+
+    public init(id: String, target: TweetTarget, text: String) {
+        self.id = id
+        self.target = target
+        self.text = text
+    }
 }
 
 /// `campaign.import`: applies a definition. Updates by id; never deletes signatures, pledges or RSVPs.
@@ -101,7 +152,7 @@ public struct ImportCampaign: RPCMethod {
 
     public struct Result: Codable, Sendable, Hashable {
         public var letter: Letter
-        /// Whether the definition carried a fundraiser (kept, served by a later release).
+        /// Whether the definition carried a fundraiser.
         public var fundraiser: Bool
         public var events: Int
         public var tweets: Int
@@ -111,5 +162,86 @@ public struct ImportCampaign: RPCMethod {
             self.events = events
             self.tweets = tweets
         }
+    }
+}
+
+/// `campaign.get`: everything the campaign page shows, in one call. `letter` is null on a public
+/// listener while it is a draft; `fundraiser` is null when the campaign has none.
+public struct GetCampaign: ParameterlessMethod {
+    public static let name = "campaign.get"
+    public static let role = Role.public
+    public init() {}
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var letter: Letter?
+        public var signatures: SignatureCounts
+        public var fundraiser: Fundraiser?
+        public var events: [Event]
+        public var tweets: [Tweet]
+
+        public init(letter: Letter?, signatures: SignatureCounts, fundraiser: Fundraiser?, events: [Event], tweets: [Tweet]) {
+            self.letter = letter
+            self.signatures = signatures
+            self.fundraiser = fundraiser
+            self.events = events
+            self.tweets = tweets
+        }
+
+        enum CodingKeys: String, CodingKey { case letter, signatures, fundraiser, events, tweets }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(letter, forKey: .letter)  // explicit nulls: the page renders what is there
+            try c.encode(signatures, forKey: .signatures)
+            try c.encode(fundraiser, forKey: .fundraiser)
+            try c.encode(events, forKey: .events)
+            try c.encode(tweets, forKey: .tweets)
+        }
+    }
+}
+
+public enum Topic: String, WireEnum {
+    case signatures, fundraiser, events
+}
+
+/// `campaign.subscribe`: after it, `campaign.changed` notifications carry the new figures of each
+/// subscribed topic that changed, at most about four a second, including changes made by other
+/// processes on the same database. Topics add up over calls.
+public struct Subscribe: RPCMethod {
+    public static let name = "campaign.subscribe"
+    public static let role = Role.public
+
+    public var topics: [Topic]
+    public init(topics: [Topic]) { self.topics = topics }
+
+    public struct Result: Codable, Sendable, Hashable {
+        /// Every topic this connection is now subscribed to.
+        public var topics: [Topic]
+        public init(topics: [Topic]) { self.topics = topics }
+    }
+}
+
+/// `campaign.unsubscribe`: without `topics`, from everything.
+public struct Unsubscribe: RPCMethod {
+    public static let name = "campaign.unsubscribe"
+    public static let role = Role.public
+    public typealias Result = Subscribe.Result
+
+    public var topics: [Topic]?
+    public init(topics: [Topic]? = nil) { self.topics = topics }
+}
+
+/// `campaign.changed`, sent by the service: the new figures of the topics that changed.
+public struct CampaignChanged: Codable, Sendable, Hashable {
+    public static let name = "campaign.changed"
+
+    public var signatures: SignatureCounts?
+    public var fundraiser: Fundraiser?
+    public var events: [Event]?
+
+    public init(signatures: SignatureCounts? = nil, fundraiser: Fundraiser? = nil, events: [Event]? = nil) {
+        self.signatures = signatures
+        self.fundraiser = fundraiser
+        self.events = events
     }
 }

@@ -2,6 +2,11 @@ public enum MessageKind: String, WireEnum {
     case signatureConfirm = "signature.confirm"
     case signatureDuplicate = "signature.duplicate"
     case signatureReceipt = "signature.receipt"
+    case pledgeConfirm = "pledge.confirm"
+    case pledgeReceipt = "pledge.receipt"
+    case rsvpConfirm = "rsvp.confirm"
+    case rsvpPromoted = "rsvp.promoted"
+    case eventCancelled = "event.cancelled"
 }
 
 public struct Addressee: Codable, Sendable, Hashable {

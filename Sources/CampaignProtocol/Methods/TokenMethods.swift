@@ -1,5 +1,5 @@
 public enum TokenKind: String, WireEnum {
-    case signature
+    case signature, pledge, rsvp
 }
 
 /// What the holder of a token may see of their own record: never their email or the token.
@@ -13,11 +13,22 @@ public struct TokenRecord: Codable, Sendable, Hashable {
     public var showName: Bool?
     public var createdAt: Timestamp
     public var confirmedAt: Timestamp?
+    /// Pledges: the amount promised.
+    public var amount: Money?
+    /// RSVPs: the event, the guests, and for a waitlisted RSVP its place in the line (1 is next).
+    public var eventId: String?
+    public var guests: Int?
+    public var waitlistPosition: Int?
 
     public init(
         kind: TokenKind, id: String, status: String, name: String?, organization: String?, showName: Bool?,
-        createdAt: Timestamp, confirmedAt: Timestamp?
+        createdAt: Timestamp, confirmedAt: Timestamp?, amount: Money? = nil, eventId: String? = nil, guests: Int? = nil,
+        waitlistPosition: Int? = nil
     ) {
+        self.amount = amount
+        self.eventId = eventId
+        self.guests = guests
+        self.waitlistPosition = waitlistPosition
         self.kind = kind
         self.id = id
         self.status = status

@@ -1,0 +1,35 @@
+/// `tweets.list`: the ready-made tweets, in the organisers' order.
+public struct ListTweets: ParameterlessMethod {
+    public static let name = "tweets.list"
+    public static let role = Role.public
+    public init() {}
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var items: [Tweet]
+        public init(items: [Tweet]) { self.items = items }
+    }
+}
+
+/// `tweets.set`: replaces the tweets (click counts of ids kept are kept).
+public struct SetTweets: RPCMethod {
+    public static let name = "tweets.set"
+    public static let role = Role.admin
+    public typealias Result = ListTweets.Result
+
+    public var items: [TweetDefinition]
+    public init(items: [TweetDefinition]) { self.items = items }
+}
+
+/// `tweets.click`: a notification that counts a click (sent with an id, it is answered too).
+public struct ClickTweet: RPCMethod {
+    public static let name = "tweets.click"
+    public static let role = Role.public
+
+    public var tweetId: String
+    public init(tweetId: String) { self.tweetId = tweetId }
+
+    public struct Result: Codable, Sendable, Hashable {
+        public var counted: Bool
+        public init(counted: Bool) { self.counted = counted }
+    }
+}
