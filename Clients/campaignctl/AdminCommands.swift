@@ -15,19 +15,9 @@ struct Export: AsyncParsableCommand {
 
     func run() async throws {
         try await connection.withClient { client in
-            if csv { print(CSV.row(CSV.signatureHeader), terminator: "") }
-            var after: String?
-            repeat {
-                let page = try await client.call(ExportSignatures(limit: limit, after: after, status: status))
-                for record in page.items {
-                    if csv {
-                        print(CSV.row(CSV.fields(of: record)), terminator: "")
-                    } else {
-                        print(JSONWriter.string(try jsonValue(record)))
-                    }
-                }
-                after = page.next
-            } while after != nil
+            try await printExport(csv: csv, header: CSV.signatureHeader, fields: CSV.fields(of:)) { after in
+                try await client.call(ExportSignatures(limit: limit, after: after, status: status))
+            }
         }
     }
 }

@@ -7,14 +7,19 @@ import Foundation
 struct CampaignCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "campaignctl",
-        abstract: "Talk to campaignd: read and sign the letter, export signatures, drain the outbox.",
+        abstract: "Talk to campaignd: the letter and signatures, the fundraiser, events, tweets, the outbox.",
         discussion: """
-            Public commands (letter get, sign, count, list) work on the public socket; export, outbox and \
-            admin methods given to `call` need the admin socket (--socket /run/campaignd/admin.sock).
+            Public commands (letter get, sign, count, list, fundraiser, pledge, pledges recent, events list/show, \
+            rsvp, tweets, page, watch) work on the public socket; export, pledges export/set-status, events cancel, \
+            rsvps, outbox and admin methods given to `call` need the admin socket \
+            (--socket /run/campaignd/admin.sock).
             Exit status: 0 on success, 2 when campaignd answers with a JSON-RPC error, 1 when it cannot \
-            be reached or the connection fails.
+            be reached or the connection fails (for watch: closes).
             """,
-        subcommands: [Letter.self, Sign.self, Count.self, List.self, Export.self, Outbox.self, Call.self]
+        subcommands: [
+            Letter.self, Sign.self, Count.self, List.self, Export.self, FundraiserCommand.self, Pledge.self, Pledges.self,
+            Events.self, RSVPCommand.self, RSVPs.self, Tweets.self, PageCommand.self, Watch.self, Outbox.self, Call.self,
+        ]
     )
 
     // Declared here as well as in each subcommand so that `--socket` may come before the subcommand.

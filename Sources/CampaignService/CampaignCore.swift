@@ -8,19 +8,26 @@ public struct CampaignCore: Sendable {
     public let dispatcher: Dispatcher
     public let metrics: ServiceMetrics
     public let registry: MethodRegistry
+    public let feed: ChangeFeed
 
     public init(store: CampaignStore, limits: Dispatcher.Limits = .init(), logger: Logger = Logger(label: "campaignd")) {
         let metrics = ServiceMetrics()
+        let feed = ChangeFeed(store: store)
         var registry = MethodRegistry()
         registry.registerServiceHandlers(store: store, metrics: metrics)
         registry.registerLetterHandlers(store: store)
         registry.registerSignatureHandlers(store: store)
         registry.registerTokenHandlers(store: store)
         registry.registerOutboxHandlers(store: store)
+        registry.registerFundraiserHandlers(store: store)
+        registry.registerEventHandlers(store: store)
+        registry.registerTweetHandlers(store: store)
+        registry.registerCampaignHandlers(store: store, feed: feed)
         // Last: the document is filtered by the roles registered above.
         registry.registerDiscovery()
         self.store = store
         self.metrics = metrics
+        self.feed = feed
         self.registry = registry
         self.dispatcher = Dispatcher(registry: registry, limits: limits, metrics: metrics, logger: logger)
     }

@@ -65,6 +65,18 @@ struct Campaignd: AsyncParsableCommand {
     @Option(help: "New signatures per address in the sustained window before they are kept as suspect.")
     var signSustained: Int = 10
 
+    @Option(help: "New pledges per address a minute before -32004.")
+    var pledgeBurst: Int = 3
+
+    @Option(help: "New pledges per address an hour before -32004.")
+    var pledgeSustained: Int = 10
+
+    @Option(help: "New RSVPs per address a minute before -32004.")
+    var rsvpBurst: Int = 5
+
+    @Option(help: "New RSVPs per address in ten minutes before -32004.")
+    var rsvpSustained: Int = 20
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -73,7 +85,8 @@ struct Campaignd: AsyncParsableCommand {
         for (name, value) in [
             ("--max-frame-bytes", maxFrameBytes), ("--max-batch", maxBatch), ("--max-depth", maxDepth),
             ("--max-inflight", maxInflight), ("--idle-timeout", idleTimeout), ("--sign-burst", signBurst),
-            ("--sign-sustained", signSustained),
+            ("--sign-sustained", signSustained), ("--pledge-burst", pledgeBurst), ("--pledge-sustained", pledgeSustained),
+            ("--rsvp-burst", rsvpBurst), ("--rsvp-sustained", rsvpSustained),
         ] where value < 1 {
             throw ValidationError("\(name) must be at least 1")
         }
@@ -127,9 +140,11 @@ struct Campaignd: AsyncParsableCommand {
         try FileManager.default.createDirectory(
             atPath: stateDirectory, withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o700])
-        let store = try CampaignStore(
-            path: stateDirectory + "/" + CampaignStore.fileName,
-            limits: SigningLimits(burst: signBurst, sustained: signSustained))
+        var limits = AbuseLimits()
+        limits.signing = RateLimit(burst: signBurst, sustained: signSustained)
+        limits.pledging = RateLimit(burst: pledgeBurst, sustained: pledgeSustained, sustainedWindowSeconds: 3600)
+        limits.rsvping = RateLimit(burst: rsvpBurst, sustained: rsvpSustained)
+        let store = try CampaignStore(path: stateDirectory + "/" + CampaignStore.fileName, limits: limits)
         let core = CampaignCore(store: store, limits: .init(maxBatch: maxBatch, maxDepth: maxDepth), logger: logger)
 
         if let campaign {

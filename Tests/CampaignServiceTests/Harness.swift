@@ -17,6 +17,8 @@ struct Harness {
     let core: CampaignCore
     let clock: TestClock
     let directory: String
+    /// The subscription of the connection the harness stands for.
+    let session: ChangeFeed.Session
 
     static let exampleDefinition: [UInt8] = {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -26,7 +28,7 @@ struct Harness {
 
     /// The example campaign (open, confirmation required), optionally adjusted.
     static func make(
-        confirmationRequired: Bool = true, status: String = "open", limits: SigningLimits = .init(),
+        confirmationRequired: Bool = true, status: String = "open", limits: AbuseLimits = .init(),
         importExample: Bool = true
     ) async throws -> Harness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("campaignd-test-\(UUID().uuidString)").path
@@ -34,7 +36,7 @@ struct Harness {
         let clock = TestClock()
         let store = try CampaignStore(path: directory + "/campaign.sqlite", limits: limits, clock: { clock.current })
         let core = CampaignCore(store: store)
-        let harness = Harness(core: core, clock: clock, directory: directory)
+        let harness = Harness(core: core, clock: clock, directory: directory, session: core.feed.openSession())
         if importExample {
             guard case .object(var definition) = try JSONParser.parse(exampleDefinition),
                 case .object(var letter)? = definition["letter"]
@@ -56,7 +58,8 @@ struct Harness {
 
     /// Sends one frame as given and parses the reply (nil: no reply was due).
     func frame(_ text: String, role: Role = .admin) async -> JSONValue? {
-        guard let reply = await core.dispatcher.respond(to: Array(text.utf8), context: CallContext(role: role)) else { return nil }
+        let context = CallContext(role: role, session: session)
+        guard let reply = await core.dispatcher.respond(to: Array(text.utf8), context: context) else { return nil }
         return try? JSONParser.parse(reply)
     }
 

@@ -9,13 +9,13 @@ import Testing
 @Suite struct PrivacyTests {
     @Test func publicResponsesNeverContainPrivateFields() async throws {
         let h = try await Harness.make()
-        let secrets = ["zoe.private@example.org", "198.51.100.23", "SecretAgent/9.9", "SW1A 1AA"]
+        let secrets = ["zoe.private@example.org", "192.0.2.199", "SecretAgent/9.9", "SW1A 1AA"]
         var publicBytes = ""
         func publicCall(_ method: String, _ params: String) async {
             publicBytes += JSONWriter.string(await h.raw(method: method, params: .parse(params), role: .public))
         }
         let sign =
-            #"{"name":"Zoe","email":"zoe.private@example.org","organization":"Org","postalCode":"SW1A 1AA","showName":true,"comment":"Hi","client":{"ip":"198.51.100.23","userAgent":"SecretAgent/9.9"}}"#
+            #"{"name":"Zoe","email":"zoe.private@example.org","organization":"Org","postalCode":"SW1A 1AA","showName":true,"comment":"Hi","client":{"ip":"192.0.2.199","userAgent":"SecretAgent/9.9"}}"#
         await publicCall("letter.sign", sign)
         await publicCall("letter.sign", sign)
         let messages = try await h.claimAll()

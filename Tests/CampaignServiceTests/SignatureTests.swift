@@ -237,7 +237,9 @@ import Testing
     }
 
     @Test func acceptingASuspectSendsItsConfirmation() async throws {
-        let h = try await Harness.make(limits: SigningLimits(burst: 1))
+        var limits = AbuseLimits()
+        limits.signing = RateLimit(burst: 1, sustained: 10)
+        let h = try await Harness.make(limits: limits)
         let client = ClientInfo(ip: "192.0.2.1")
         _ = try await h.call(SignLetter(name: "One", email: "one@example.org", client: client), role: .public)
         _ = try await h.call(SignLetter(name: "Two", email: "two@example.org", client: client), role: .public)

@@ -12,6 +12,7 @@ Checks:
   Sources/CampaignProtocol (names, order, required fields, enum values);
 - every example's params and result validate against the method's schemas, with undeclared fields
   refused everywhere (as the service's strict decoder refuses them);
+- the server's notifications (`x-notifications`) are the Swift notification types, and their examples validate;
 - Schemas/campaign.schema.json is a valid 2020-12 schema whose definitions equal the document's
   components, and every Schemas/examples/*.json validates against it.
 """
@@ -49,6 +50,21 @@ SWIFT_TO_COMPONENT = {
     "ImportCampaign.Result": "ImportResult",
     "Page<PublicSignature>": "PublicSignaturePage",
     "Page<SignatureRecord>": "SignatureRecordPage",
+    "CreatePledge.Result": "PledgeReceipt",
+    "RecentPledges.Result": "PublicPledgeList",
+    "Page<PledgeRecord>": "PledgeRecordPage",
+    "ListEvents.Result": "EventList",
+    "CreateRSVP.Result": "RSVPReceipt",
+    "Page<RSVPRecord>": "RSVPRecordPage",
+    "ListTweets.Result": "TweetList",
+    "ClickTweet.Result": "TweetClick",
+    "GetCampaign.Result": "Campaign",
+    "Subscribe.Result": "Subscription",
+}
+
+# Notifications the service sends (document's top-level `x-notifications`): wire name -> Swift type of the params.
+NOTIFICATIONS = {
+    "campaign.changed": "CampaignChanged",
 }
 
 # Swift types with their own single-value coding: their stored properties are not their wire form.
@@ -140,7 +156,9 @@ def strict(node):
 
 
 def swift_types(root):
-    """Every struct and enum under `root`: qualified name -> {kind, conforms, props, cases, static}."""
+    """Every struct and enum under `root`: qualified name -> {kind, conforms, props, cases, static, encoded}.
+    `encoded` names the properties a hand-written `encode(to:)` writes with `encode` (not `encodeIfPresent`): an
+    optional one among them is on the wire as an explicit null, never absent."""
     types = {}
     header = re.compile(r"\b(struct|enum|extension|protocol)\s+([\w.]+)(?:<[^>]*>)?([^{};]*)\{|\{|\}")
     for path in sorted(root.rglob("*.swift")):
@@ -151,6 +169,9 @@ def swift_types(root):
         pos = 0
 
         def scan(segment):
+            named = [n for n, _ in stack if n]
+            if named:
+                types[named[-1]]["encoded"].update(re.findall(r"\.encode\((\w+),\s*forKey:", segment))
             if not stack or stack[-1][0] is None or stack[-1][1] != depth:
                 return
             t = types[stack[-1][0]]
@@ -178,7 +199,7 @@ def swift_types(root):
             if m.group(1) in ("struct", "enum"):
                 outer = [n for n, _ in stack if n]
                 qualified = ".".join(outer[-1:] + [m.group(2)])
-                types[qualified] = {"kind": m.group(1), "conforms": m.group(3), "props": [], "cases": [], "static": {}}
+                types[qualified] = {"kind": m.group(1), "conforms": m.group(3), "props": [], "cases": [], "static": {}, "encoded": set()}
                 stack.append((qualified, depth))
             elif m.group(1):
                 stack.append((None, depth))
@@ -196,9 +217,20 @@ def component_for(swift_type, scope, types):
     return swift_type
 
 
+def unwrap_nullable(schema):
+    """(schema, nullable): `{"anyOf": [X, {"type": "null"}]}` is a nullable X (how a `$ref` may be null in draft 7,
+    where keywords beside `$ref` are ignored); `"type": [..., "null"]` is nullable in place."""
+    any_of = schema.get("anyOf")
+    if isinstance(any_of, list) and len(any_of) == 2 and {"type": "null"} in any_of:
+        return next(s for s in any_of if s != {"type": "null"}), True
+    kind = schema.get("type")
+    return schema, isinstance(kind, list) and "null" in kind
+
+
 def type_problems(swift_type, schema, scope, types, generic):
     """Whether `schema` describes a value of `swift_type` (non-optional)."""
     swift_type = generic.get(swift_type, swift_type)
+    schema, _ = unwrap_nullable(schema)
     kind = schema.get("type")
     kinds = set(kind if isinstance(kind, list) else [kind]) - {"null"}
     primitive = {"String": "string", "Int": "integer", "Int64": "integer", "Bool": "boolean"}
@@ -212,8 +244,9 @@ def type_problems(swift_type, schema, scope, types, generic):
     return [] if schema.get("$ref") == want else [f"expected $ref {want} for {swift_type}, got {schema}"]
 
 
-def fields_problems(props, descriptors, scope, types, generic=None):
-    """Swift stored properties against (name, schema, required, nullable) descriptors."""
+def fields_problems(props, descriptors, scope, types, generic=None, explicit_null=()):
+    """Swift stored properties against (name, schema, required, nullable) descriptors. Optionals named in
+    `explicit_null` are always on the wire (null when nil), so they must be required and nullable."""
     generic = generic or {}
     problems = []
     swift_names = [n for n, _ in props]
@@ -230,6 +263,8 @@ def fields_problems(props, descriptors, scope, types, generic=None):
             problems.append(f"{name}: required in Swift, optional in the document")
         if optional and required and not nullable:
             problems.append(f"{name}: optional in Swift, required in the document without null")
+        if optional and name in explicit_null and not (required and nullable):
+            problems.append(f"{name}: Swift encodes nil as an explicit null, so the document must make it required and nullable")
         problems += [f"{name}: {p}" for p in type_problems(swift_type.rstrip("?"), schema, scope, types, generic)]
     return problems
 
@@ -238,8 +273,8 @@ def object_descriptors(schema):
     required = set(schema.get("required", []))
     out = []
     for name, sub in schema.get("properties", {}).items():
-        kind = sub.get("type")
-        out.append((name, sub, name in required, isinstance(kind, list) and "null" in kind))
+        inner, nullable = unwrap_nullable(sub)
+        out.append((name, inner, name in required, nullable))
     return out
 
 
@@ -289,8 +324,18 @@ def swift_agreement(doc, types):
         if "WireEnum" in t["conforms"]:
             problems = [] if schema.get("enum") == t["cases"] else [f"enum {schema.get('enum')}, Swift {t['cases']}"]
         else:
-            problems = fields_problems(t["props"], object_descriptors(schema), scope, types, generic)
+            problems = fields_problems(t["props"], object_descriptors(schema), scope, types, generic, t["encoded"])
         results.append((f"component {comp} agrees with Swift {swift}", problems))
+
+    documented = {n.get("name"): n for n in doc.get("x-notifications", [])}
+    problems = [] if set(documented) == set(NOTIFICATIONS) else [f"x-notifications {sorted(documented)}, expected {sorted(NOTIFICATIONS)}"]
+    for name, swift in NOTIFICATIONS.items():
+        if types.get(swift, {}).get("static", {}).get("name") != name:
+            problems.append(f"Swift {swift} has no static name {name!r}")
+        n = documented.get(name)
+        if n is not None and n.get("params", {}).get("$ref") != COMPONENTS + component_for(swift, None, types):
+            problems.append(f"{name}: params should be $ref {COMPONENTS + component_for(swift, None, types)}")
+    results.append(("x-notifications are the Swift notification types", problems))
     return results
 
 
@@ -366,6 +411,12 @@ def main():
             else:
                 problems += [f"result: {p}" for p in errors_of(validator(f"/methods/{i}/result/schema"), e["result"]["value"])]
             check(f"example {m.get('name')} / {e.get('name')}", problems)
+    for i, n in enumerate(doc.get("x-notifications", [])):
+        if not n.get("examples"):
+            check(f"notification {n.get('name')} has examples", ["no examples"])
+        for e in n.get("examples", []):
+            problems = errors_of(validator(f"/x-notifications/{i}/params"), e.get("value"))
+            check(f"example {n.get('name')} / {e.get('name')}", problems)
 
     # 6. The campaign definition schema, and the example definitions.
     campaign, problems = load_json(CAMPAIGN_SCHEMA)

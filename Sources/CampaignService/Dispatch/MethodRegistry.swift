@@ -1,10 +1,15 @@
 import CampaignProtocol
 import Foundation
 
-/// Who is calling: the role of the listener the request came in on.
+/// Who is calling: the role of the listener the request came in on, and the connection's
+/// subscription, where the transport can deliver notifications.
 public struct CallContext: Sendable {
     public var role: Role
-    public init(role: Role) { self.role = role }
+    public var session: ChangeFeed.Session?
+    public init(role: Role, session: ChangeFeed.Session? = nil) {
+        self.role = role
+        self.session = session
+    }
 }
 
 /// One registered method: its role and a type-erased call that decodes params and encodes the result.

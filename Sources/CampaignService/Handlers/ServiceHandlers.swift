@@ -4,7 +4,7 @@ import CampaignProtocol
 public let campaigndVersion = "0.1.0"
 
 extension MethodRegistry {
-    /// `service.health`, `service.stats`, `campaign.import`.
+    /// `service.health`, `service.stats`.
     mutating func registerServiceHandlers(store: CampaignStore, metrics: ServiceMetrics) {
         register(ServiceHealth.self) { _, _ in ServiceHealth.Result(status: "ok", version: campaigndVersion) }
         register(ServiceStats.self) { _, _ in
@@ -14,13 +14,6 @@ extension MethodRegistry {
                 version: campaigndVersion, startedAt: metrics.startedAt,
                 uptimeSeconds: Int((now.millisecondsSince1970 - metrics.startedAt.millisecondsSince1970) / 1000),
                 signatures: signatures, outbox: outbox, connections: metrics.connectionTotals, requests: metrics.requestTotals)
-        }
-        register(ImportCampaign.self) { params, _ in
-            let definition = try ValidatedDefinition(params.definition)
-            guard let result = try await store.importDefinition(definition, onlyIfNew: false) else {
-                throw ResponseError.internalError("the import was not applied")
-            }
-            return result
         }
     }
 }

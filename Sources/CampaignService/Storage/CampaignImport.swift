@@ -3,8 +3,9 @@ import Foundation
 import GRDB
 
 extension CampaignStore {
-    /// Applies a campaign definition in one transaction. With `onlyIfNew`, a database that already
-    /// holds a campaign is left alone, so organisers' changes survive restarts.
+    /// Applies a campaign definition in one transaction: the letter, the fundraiser, events by id and
+    /// the tweets. Signatures, pledges and RSVPs are never deleted. With `onlyIfNew`, a database that
+    /// already holds a campaign is left alone, so organisers' changes survive restarts.
     /// Returns nil when nothing was applied.
     @discardableResult
     func importDefinition(_ definition: ValidatedDefinition, onlyIfNew: Bool) async throws -> ImportCampaign.Result? {
@@ -16,8 +17,8 @@ extension CampaignStore {
                 try StoredLetter.fetch(db)
                 ?? StoredLetter(
                     letter: Letter(
-                        title: d.title, body: d.body, recipients: d.recipients, status: .draft, version: 0,
-                        updatedAt: now, signatureGoal: nil, confirmationRequired: true), closedAt: nil)
+                        title: d.title, body: d.body, recipients: d.recipients, status: .draft, version: 0, updatedAt: now,
+                        signatureGoal: nil, confirmationRequired: true), closedAt: nil)
             stored.letter.title = d.title
             stored.letter.body = d.body
             stored.letter.recipients = d.recipients
@@ -27,15 +28,46 @@ extension CampaignStore {
             stored.letter.version += 1
             stored.letter.updatedAt = now
             try stored.save(db)
-            // Sections served by later releases are kept as given.
-            for (name, json) in definition.sections {
-                try db.execute(sql: "INSERT OR REPLACE INTO definitionSection (name, json) VALUES (?, ?)", arguments: [name, json])
+
+            if let f = definition.fundraiser {
+                try Self.applyFundraiser(db, f, at: now)
+            }
+            for (id, fields) in definition.events {
+                _ = try fields.upsert(db, id: id, at: now)
+            }
+            if let tweets = definition.tweets {
+                try Self.setTweets(db, tweets)
             }
             try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('importedAt', ?)", arguments: [now.description])
             return ImportCampaign.Result(
-                letter: stored.letter, fundraiser: definition.fundraiser != nil,
-                events: definition.events.count, tweets: definition.tweets.count)
+                letter: stored.letter, fundraiser: definition.fundraiser != nil, events: definition.events.count,
+                tweets: definition.tweets?.count ?? 0)
         }
+    }
+
+    static func applyFundraiser(_ db: Database, _ d: FundraiserDefinition, at now: Timestamp) throws {
+        var f =
+            try StoredFundraiser.fetch(db)
+            ?? StoredFundraiser(
+                title: d.title, description: d.description, currency: d.goal.currency, goalMinor: 0, minimumMinor: 0, maximumMinor: 0,
+                closesAt: nil, status: .open, confirmationRequired: true, closedAt: nil)
+        if f.currency != d.goal.currency,
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pledge") ?? 0 > 0
+        {
+            throw ResponseError.conflict("pledges exist in \(f.currency); the fundraiser's currency cannot change")
+        }
+        f.title = d.title
+        f.description = d.description
+        f.currency = d.goal.currency
+        f.goalMinor = d.goal.amountMinor
+        f.minimumMinor = d.minimum.amountMinor
+        f.maximumMinor = d.maximum.amountMinor
+        f.closesAt = d.closesAt
+        f.confirmationRequired = d.confirmationRequired ?? true
+        let status = d.status ?? .open
+        if status != f.status { f.closedAt = status == .closed ? now : nil }
+        f.status = status
+        try f.save(db)
     }
 }
 
@@ -52,68 +84,46 @@ struct ValidatedDefinition: Sendable {
 
     var letter: LetterPart
     var fundraiser: FundraiserDefinition?
-    var events: [EventDefinition]
-    var tweets: [TweetDefinition]
-
-    var sections: [(String, String)] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        func json(_ value: some Encodable) -> String { (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null" }
-        var out: [(String, String)] = [("events", json(events)), ("tweets", json(tweets))]
-        out.append(("fundraiser", fundraiser.map(json) ?? "null"))
-        return out
-    }
+    var events: [(String, EventFields)]
+    var tweets: [TweetDefinition]?
 
     init(_ d: CampaignDefinition, fieldPrefix p: String = "definition.") throws(ResponseError) {
         let changes = try LetterChanges(
-            title: d.letter.title, body: d.letter.body, recipients: d.letter.recipients,
-            signatureGoal: d.letter.signatureGoal, fieldPrefix: p + "letter.")
+            title: d.letter.title, body: d.letter.body, recipients: d.letter.recipients, signatureGoal: d.letter.signatureGoal,
+            fieldPrefix: p + "letter.")
         letter = LetterPart(
             title: changes.title ?? "", body: changes.body ?? "", recipients: changes.recipients ?? [],
-            signatureGoal: changes.signatureGoal, status: d.letter.status ?? .draft,
-            confirmationRequired: d.letter.confirmationRequired ?? true)
-        if let f = d.fundraiser {
-            _ = try TextRules.required(f.title, field: p + "fundraiser.title", max: TextRules.title)
+            signatureGoal: changes.signatureGoal, status: d.letter.status ?? .draft, confirmationRequired: d.letter.confirmationRequired ?? true)
+        if var f = d.fundraiser {
+            let q = p + "fundraiser."
+            f.title = try TextRules.required(f.title, field: q + "title", max: TextRules.title)
+            f.description = try TextRules.required(f.description, field: q + "description", max: TextRules.description, multiline: true)
             for (name, money) in [("goal", f.goal), ("minimum", f.minimum), ("maximum", f.maximum)] {
-                guard money.currency.utf8.count == 3, money.currency.utf8.allSatisfy({ $0 >= 65 && $0 <= 90 }) else {
-                    throw .invalidParams(field: p + "fundraiser.\(name).currency", reason: "must be an ISO 4217 code such as \"USD\"")
-                }
+                _ = try MoneyRules.amount(money, field: q + name)
                 guard money.currency == f.goal.currency else {
-                    throw .invalidParams(field: p + "fundraiser.\(name).currency", reason: "must be the goal's currency")
-                }
-                guard money.amountMinor > 0 else {
-                    throw .invalidParams(field: p + "fundraiser.\(name).amountMinor", reason: "must be positive")
+                    throw .invalidParams(field: q + "\(name).currency", reason: "must be the goal's currency")
                 }
             }
             guard f.minimum.amountMinor <= f.maximum.amountMinor else {
-                throw .invalidParams(field: p + "fundraiser.minimum", reason: "must not exceed the maximum")
+                throw .invalidParams(field: q + "minimum", reason: "must not exceed the maximum")
             }
+            fundraiser = f
         }
-        fundraiser = d.fundraiser
         var seen = Set<String>()
+        var events: [(String, EventFields)] = []
         for (i, e) in (d.events ?? []).enumerated() {
             let f = p + "events[\(i)]."
-            guard !e.id.isEmpty, seen.insert("event:" + e.id).inserted else {
-                throw .invalidParams(field: f + "id", reason: "must be unique")
-            }
-            _ = try TextRules.required(e.title, field: f + "title", max: TextRules.title)
-            guard TimeZone(identifier: e.timeZone) != nil, e.timeZone.contains("/") || e.timeZone == "UTC" else {
-                throw .invalidParams(field: f + "timeZone", reason: "must be an IANA time zone such as \"America/Los_Angeles\"")
-            }
-            _ = try TextRules.country(e.location.country, field: f + "location.country")
-            if let end = e.endsAt, end < e.startsAt { throw .invalidParams(field: f + "endsAt", reason: "must not be before startsAt") }
-            if let c = e.capacity, c < 1 { throw .invalidParams(field: f + "capacity", reason: "must be positive") }
-            if let g = e.maxGuests, g < 0 { throw .invalidParams(field: f + "maxGuests", reason: "must not be negative") }
+            let id = try EventFields.id(e.id, field: f + "id")
+            guard seen.insert(id).inserted else { throw .invalidParams(field: f + "id", reason: "must be unique") }
+            events.append(
+                (
+                    id,
+                    try EventFields(
+                        title: e.title, description: e.description, startsAt: e.startsAt, endsAt: e.endsAt, timeZone: e.timeZone,
+                        location: e.location, capacity: e.capacity, maxGuests: e.maxGuests, fieldPrefix: f)
+                ))
         }
-        events = d.events ?? []
-        for (i, t) in (d.tweets ?? []).enumerated() {
-            let f = p + "tweets[\(i)]."
-            guard !t.id.isEmpty, seen.insert("tweet:" + t.id).inserted else {
-                throw .invalidParams(field: f + "id", reason: "must be unique")
-            }
-            let text = try TextRules.required(t.text, field: f + "text", max: 280, multiline: true)
-            _ = text
-        }
-        tweets = d.tweets ?? []
+        self.events = events
+        tweets = try d.tweets.map { t throws(ResponseError) in try TweetRules.validate(t, fieldPrefix: p + "tweets") }
     }
 }

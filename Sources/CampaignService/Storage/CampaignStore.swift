@@ -8,14 +8,16 @@ import GRDB
 /// returns only after it has committed durably (WAL with `synchronous=FULL`).
 public final class CampaignStore: Sendable {
     let pool: DatabasePool
+    /// A connection of its own for `PRAGMA data_version`, which is per connection (see `ChangeFeed`).
+    let watcher: DatabaseQueue
     let clock: @Sendable () -> Timestamp
-    let limits: SigningLimits
+    let limits: AbuseLimits
 
     public static let fileName = "campaign.sqlite"
 
     /// Opens (creating 0600 if new) and migrates the database at `path`.
     public init(
-        path: String, limits: SigningLimits = .init(), busyTimeout: TimeInterval = 10,
+        path: String, limits: AbuseLimits = .init(), busyTimeout: TimeInterval = 10,
         clock: @escaping @Sendable () -> Timestamp = Timestamp.now
     ) throws {
         // Create the file ourselves so that it is never world-readable, whatever the umask.
@@ -40,6 +42,9 @@ public final class CampaignStore: Sendable {
             try Schema.migrator.migrate(pool)
             return pool
         }
+        var watcherConfig = config
+        watcherConfig.readonly = true
+        self.watcher = try DatabaseQueue(path: path, configuration: watcherConfig)
         self.clock = clock
         self.limits = limits
         try pool.write { db in
@@ -75,21 +80,6 @@ public enum StoreError: Error, CustomStringConvertible {
         switch self {
         case .cannotOpen(let path, let e): "cannot open \(path): \(String(cString: strerror(e)))"
         }
-    }
-}
-
-/// Per-address signing limits (SPEC §5): a burst and a sustained window.
-public struct SigningLimits: Sendable {
-    public var burst: Int
-    public var burstWindowSeconds: Int
-    public var sustained: Int
-    public var sustainedWindowSeconds: Int
-
-    public init(burst: Int = 3, burstWindowSeconds: Int = 60, sustained: Int = 10, sustainedWindowSeconds: Int = 600) {
-        self.burst = burst
-        self.burstWindowSeconds = burstWindowSeconds
-        self.sustained = sustained
-        self.sustainedWindowSeconds = sustainedWindowSeconds
     }
 }
 

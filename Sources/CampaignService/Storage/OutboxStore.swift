@@ -4,19 +4,50 @@ import GRDB
 
 /// The outbox: messages for the campaign's mailer, leased by `outbox.claim` and deleted by `outbox.ack`.
 enum Outbox {
-    static func enqueue(_ db: Database, kind: MessageKind, signature: SignatureRow, at now: Timestamp) throws {
-        guard let seq = signature.seq, let email = signature.email else { return }
+    /// What a message is about: the record whose token it carries.
+    enum Subject: String {
+        case signature, pledge, rsvp
+
+        var tokenKind: TokenKind {
+            switch self {
+            case .signature: .signature
+            case .pledge: .pledge
+            case .rsvp: .rsvp
+            }
+        }
+    }
+
+    static func enqueue(_ db: Database, kind: MessageKind, subject: Subject, seq: Int64?, name: String?, email: String?, at now: Timestamp)
+        throws
+    {
+        guard let seq, let email else { return }
         try db.execute(
             sql: """
                 INSERT INTO outbox (kind, subjectKind, subjectSeq, toName, toEmail, createdAt)
-                VALUES (?, 'signature', ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [kind.rawValue, seq, signature.name ?? "", email, now.millisecondsSince1970])
+            arguments: [kind.rawValue, subject.rawValue, seq, name ?? "", email, now.millisecondsSince1970])
+    }
+
+    static func enqueue(_ db: Database, kind: MessageKind, signature: SignatureRow, at now: Timestamp) throws {
+        try enqueue(db, kind: kind, subject: .signature, seq: signature.seq, name: signature.name, email: signature.email, at: now)
     }
 
     /// Drops queued mail to a person who withdrew: it holds their address.
-    static func forget(_ db: Database, signatureSeq: Int64) throws {
-        try db.execute(sql: "DELETE FROM outbox WHERE subjectKind = 'signature' AND subjectSeq = ?", arguments: [signatureSeq])
+    static func forget(_ db: Database, subject: Subject, seq: Int64) throws {
+        try db.execute(sql: "DELETE FROM outbox WHERE subjectKind = ? AND subjectSeq = ?", arguments: [subject.rawValue, seq])
+    }
+
+    /// The public id and a title for the message's subject.
+    static func describe(_ db: Database, subject: Subject, seq: Int64) throws -> (id: String, title: String)? {
+        let sql =
+            switch subject {
+            case .signature: "SELECT signature.id, (SELECT title FROM letter WHERE id = 1) FROM signature WHERE seq = ?"
+            case .pledge: "SELECT pledge.id, (SELECT title FROM fundraiser WHERE id = 1) FROM pledge WHERE seq = ?"
+            case .rsvp: "SELECT rsvp.id, event.title FROM rsvp JOIN event ON event.seq = rsvp.eventSeq WHERE rsvp.seq = ?"
+            }
+        guard let row = try Row.fetchOne(db, sql: sql, arguments: [seq]) else { return nil }
+        return (row[0], row[1] ?? "")
     }
 }
 
@@ -27,7 +58,6 @@ extension CampaignStore {
         let now = clock()
         let leaseUntil = now.adding(seconds: Int64(leaseSeconds))
         return try await pool.write { db in
-            let title = try StoredLetter.fetch(db)?.letter.title ?? ""
             let rows = try Row.fetchAll(
                 db, sql: "SELECT * FROM outbox WHERE leaseUntil <= ? ORDER BY id LIMIT ?",
                 arguments: [now.millisecondsSince1970, limit])
@@ -35,18 +65,18 @@ extension CampaignStore {
             for row in rows {
                 let id: Int64 = row["id"]
                 let seq: Int64 = row["subjectSeq"]
-                guard let kind = MessageKind(rawValue: row["kind"]),
-                    let publicID = try String.fetchOne(db, sql: "SELECT id FROM signature WHERE seq = ?", arguments: [seq])
+                guard let kind = MessageKind(rawValue: row["kind"]), let subject = Outbox.Subject(rawValue: row["subjectKind"]),
+                    let described = try Outbox.describe(db, subject: subject, seq: seq)
                 else { continue }
                 let token = Random.token()
                 try db.execute(
-                    sql: "INSERT INTO token (hash, subjectKind, subjectSeq, createdAt) VALUES (?, 'signature', ?, ?)",
-                    arguments: [TokenHash.of(token), seq, now.millisecondsSince1970])
+                    sql: "INSERT INTO token (hash, subjectKind, subjectSeq, createdAt) VALUES (?, ?, ?, ?)",
+                    arguments: [TokenHash.of(token), subject.rawValue, seq, now.millisecondsSince1970])
                 try db.execute(sql: "UPDATE outbox SET leaseUntil = ? WHERE id = ?", arguments: [leaseUntil.millisecondsSince1970, id])
                 messages.append(
                     OutboxMessage(
                         id: String(id), kind: kind, to: Addressee(name: row["toName"], email: row["toEmail"]), token: token,
-                        subject: MessageSubject(kind: .signature, id: publicID, title: title),
+                        subject: MessageSubject(kind: subject.tokenKind, id: described.id, title: described.title),
                         createdAt: Timestamp(millisecondsSince1970: row["createdAt"]), leaseExpiresAt: leaseUntil))
             }
             return messages

@@ -97,6 +97,110 @@ enum Schema {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v2: fundraiser, pledges, events, RSVPs, tweets") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE fundraiser (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        title TEXT NOT NULL,
+                        description TEXT NOT NULL,
+                        currency TEXT NOT NULL,
+                        goalMinor INTEGER NOT NULL,
+                        minimumMinor INTEGER NOT NULL,
+                        maximumMinor INTEGER NOT NULL,
+                        closesAt INTEGER,
+                        status TEXT NOT NULL,
+                        confirmationRequired INTEGER NOT NULL,
+                        closedAt INTEGER,
+                        pledgedMinor INTEGER NOT NULL DEFAULT 0,
+                        paidMinor INTEGER NOT NULL DEFAULT 0,
+                        pledgeCount INTEGER NOT NULL DEFAULT 0
+                    );
+
+                    CREATE TABLE pledge (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        emailCanonical TEXT NOT NULL,
+                        email TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        amountMinor INTEGER NOT NULL,
+                        currency TEXT NOT NULL,
+                        showName INTEGER NOT NULL,
+                        message TEXT,
+                        contactOptIn INTEGER NOT NULL,
+                        idempotencyKey TEXT,
+                        source TEXT,
+                        ip TEXT,
+                        userAgent TEXT,
+                        status TEXT NOT NULL,
+                        messagesSent INTEGER NOT NULL DEFAULT 0,
+                        createdAt INTEGER NOT NULL,
+                        confirmedAt INTEGER,
+                        paidAt INTEGER,
+                        refundedAt INTEGER,
+                        cancelledAt INTEGER
+                    );
+                    CREATE UNIQUE INDEX pledge_idempotency ON pledge(emailCanonical, idempotencyKey)
+                        WHERE idempotencyKey IS NOT NULL;
+                    CREATE INDEX pledge_status ON pledge(status, seq);
+                    CREATE INDEX pledge_recent ON pledge(seq) WHERE status IN ('confirmed', 'paid') AND showName = 1;
+
+                    CREATE TABLE event (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        title TEXT NOT NULL,
+                        description TEXT NOT NULL,
+                        startsAt INTEGER NOT NULL,
+                        endsAt INTEGER,
+                        timeZone TEXT NOT NULL,
+                        location TEXT NOT NULL,
+                        capacity INTEGER,
+                        maxGuests INTEGER NOT NULL,
+                        going INTEGER NOT NULL DEFAULT 0,
+                        waitlisted INTEGER NOT NULL DEFAULT 0,
+                        status TEXT NOT NULL,
+                        updatedAt INTEGER NOT NULL,
+                        CHECK (capacity IS NULL OR going <= capacity)
+                    );
+
+                    CREATE TABLE rsvp (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        eventSeq INTEGER NOT NULL REFERENCES event(seq),
+                        emailCanonical TEXT,
+                        email TEXT,
+                        name TEXT,
+                        guests INTEGER NOT NULL,
+                        phone TEXT,
+                        contactOptIn INTEGER NOT NULL,
+                        source TEXT,
+                        ip TEXT,
+                        userAgent TEXT,
+                        status TEXT NOT NULL,
+                        messagesSent INTEGER NOT NULL DEFAULT 0,
+                        createdAt INTEGER NOT NULL,
+                        promotedAt INTEGER,
+                        checkedInAt INTEGER,
+                        cancelledAt INTEGER
+                    );
+                    CREATE UNIQUE INDEX rsvp_person ON rsvp(eventSeq, emailCanonical);
+                    CREATE INDEX rsvp_event ON rsvp(eventSeq, seq);
+                    CREATE INDEX rsvp_waitlist ON rsvp(eventSeq, seq) WHERE status = 'waitlisted';
+
+                    CREATE TABLE tweet (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        position INTEGER NOT NULL,
+                        targetName TEXT NOT NULL,
+                        targetHandle TEXT NOT NULL,
+                        text TEXT NOT NULL,
+                        clicks INTEGER NOT NULL DEFAULT 0
+                    ) WITHOUT ROWID;
+
+                    ALTER TABLE signAttempt ADD COLUMN scope TEXT NOT NULL DEFAULT 'signature';
+                    DROP INDEX signAttempt_address;
+                    CREATE INDEX signAttempt_scope ON signAttempt(scope, addressKey, at);
+                    """)
+        }
         return migrator
     }
 }

@@ -109,7 +109,7 @@ extension CampaignStore {
     /// Signs the letter. The reply is the same for a first signature and a repeat (SPEC §4.2).
     func sign(_ s: NewSignature) async throws -> SignLetter.Result {
         let now = clock()
-        let limits = self.limits
+        let limits = self.limits.signing
         return try await pool.write { db in
             let letter = try StoredLetter.require(db).letter
             guard letter.status == .open else { throw ResponseError.closed("the letter is \(letter.status.rawValue)") }
@@ -128,7 +128,7 @@ extension CampaignStore {
                 }
             } else {
                 var status: SignatureStatus = letter.confirmationRequired ? .pending : .confirmed
-                if let ip = s.ip, try SigningRate.overLimit(db, ip: ip, limits: limits, at: now) { status = .suspect }
+                if let ip = s.ip, try AddressRate.record(db, scope: .signature, ip: ip, limits: limits, at: now) != nil { status = .suspect }
                 var row = SignatureRow(
                     seq: nil, id: Random.id(prefix: "sig"), emailCanonical: s.emailCanonical, email: s.email, name: s.name,
                     organization: s.organization, jobTitle: s.jobTitle, isCustomer: s.isCustomer, country: s.country,
@@ -233,25 +233,3 @@ extension CampaignStore {
     }
 }
 
-/// The per-address signing limit (SPEC §5), kept in the database so that it holds across processes
-/// sharing it and across restarts. Addresses are stored as salted hashes.
-enum SigningRate {
-    static func overLimit(_ db: Database, ip: String, limits: SigningLimits, at now: Timestamp) throws -> Bool {
-        let salt = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'salt'") ?? ""
-        let key = Data(SHA256.hash(data: Data((salt + "|" + ip).utf8)).prefix(16))
-        let nowMs = now.millisecondsSince1970
-        let horizon = Int64(max(limits.burstWindowSeconds, limits.sustainedWindowSeconds)) * 1000
-        try db.execute(sql: "DELETE FROM signAttempt WHERE addressKey = ? AND at <= ?", arguments: [key, nowMs - horizon])
-        let burst =
-            try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM signAttempt WHERE addressKey = ? AND at > ?",
-                arguments: [key, nowMs - Int64(limits.burstWindowSeconds) * 1000]) ?? 0
-        let sustained =
-            try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM signAttempt WHERE addressKey = ? AND at > ?",
-                arguments: [key, nowMs - Int64(limits.sustainedWindowSeconds) * 1000]) ?? 0
-        // Every new signature from the address counts, suspect or not.
-        try db.execute(sql: "INSERT INTO signAttempt (addressKey, at) VALUES (?, ?)", arguments: [key, nowMs])
-        return burst >= limits.burst || sustained >= limits.sustained
-    }
-}

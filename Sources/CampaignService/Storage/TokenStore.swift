@@ -2,66 +2,119 @@ import CampaignProtocol
 import Foundation
 import GRDB
 
-/// Confirmation stays possible this long after the letter closes (mail is slow).
+/// Confirmation stays possible this long after the letter or fundraiser closes (mail is slow).
 let confirmationGraceSeconds: Int64 = 24 * 3600
+
+/// The record a token is for.
+enum TokenSubject {
+    case signature(SignatureRow)
+    case pledge(PledgeRow)
+    case rsvp(RSVPRow)
+
+    static func find(_ token: String, _ db: Database) throws -> TokenSubject {
+        guard let row = try Row.fetchOne(db, sql: "SELECT subjectKind, subjectSeq FROM token WHERE hash = ?", arguments: [TokenHash.of(token)]),
+            let subject = Outbox.Subject(rawValue: row["subjectKind"])
+        else { throw ResponseError.notFound("unknown token") }
+        let seq: Int64 = row["subjectSeq"]
+        let found: TokenSubject? =
+            switch subject {
+            case .signature: try SignatureRow.fetchOne(db, sql: "SELECT * FROM signature WHERE seq = ?", arguments: [seq]).map { .signature($0) }
+            case .pledge: try PledgeRow.fetchOne(db, sql: "SELECT * FROM pledge WHERE seq = ?", arguments: [seq]).map { .pledge($0) }
+            case .rsvp: try RSVPRow.fetchOne(db, sql: "SELECT * FROM rsvp WHERE seq = ?", arguments: [seq]).map { .rsvp($0) }
+            }
+        guard let found else { throw ResponseError.notFound("unknown token") }
+        return found
+    }
+
+    func record(_ db: Database) throws -> TokenRecord {
+        switch self {
+        case .signature(let row): row.tokenRecord
+        case .pledge(let row): row.tokenRecord
+        case .rsvp(let row): try row.tokenRecord(db)
+        }
+    }
+}
+
+/// Whether something that closed at `closedAt` still takes confirmations at `now`.
+func withinGrace(closedAt: Timestamp?, now: Timestamp) -> Bool {
+    closedAt.map { now.millisecondsSince1970 < $0.millisecondsSince1970 + confirmationGraceSeconds * 1000 } ?? false
+}
 
 extension CampaignStore {
     func tokenRecord(token: String) async throws -> TokenRecord {
-        try await pool.read { db in try Self.signature(for: token, db).tokenRecord }
+        try await pool.read { db in try TokenSubject.find(token, db).record(db) }
     }
 
-    /// Confirms a pending signature; idempotent.
+    /// Confirms a pending signature or pledge; idempotent. An RSVP needs no confirmation: its record.
     func confirm(token: String) async throws -> TokenRecord {
         let now = clock()
         return try await pool.write { db in
-            var row = try Self.signature(for: token, db)
-            switch row.signatureStatus {
-            case .confirmed:
-                return row.tokenRecord
-            case .pending:
-                let stored = try StoredLetter.require(db)
-                let open = stored.letter.status == .open
-                let inGrace =
-                    stored.letter.status == .closed
-                    && (stored.closedAt.map { now.millisecondsSince1970 < $0.millisecondsSince1970 + confirmationGraceSeconds * 1000 }
-                        ?? false)
-                guard open || inGrace else { throw ResponseError.closed("the letter is \(stored.letter.status.rawValue)") }
-                let before = row.counterState
-                row.status = SignatureStatus.confirmed.rawValue
-                row.confirmedAt = now.millisecondsSince1970
-                try row.update(db)
-                try Counters.transition(db, from: before, to: row.counterState)
-                return row.tokenRecord
-            case .withdrawn, .invalidated, .suspect:
-                throw ResponseError.conflict("the signature is \(row.status)")
+            switch try TokenSubject.find(token, db) {
+            case .signature(var row):
+                switch row.signatureStatus {
+                case .confirmed:
+                    return row.tokenRecord
+                case .pending:
+                    let stored = try StoredLetter.require(db)
+                    let open = stored.letter.status == .open
+                    let inGrace = stored.letter.status == .closed && withinGrace(closedAt: stored.closedAt, now: now)
+                    guard open || inGrace else { throw ResponseError.closed("the letter is \(stored.letter.status.rawValue)") }
+                    let before = row.counterState
+                    row.status = SignatureStatus.confirmed.rawValue
+                    row.confirmedAt = now.millisecondsSince1970
+                    try row.update(db)
+                    try Counters.transition(db, from: before, to: row.counterState)
+                    return row.tokenRecord
+                case .withdrawn, .invalidated, .suspect:
+                    throw ResponseError.conflict("the signature is \(row.status)")
+                }
+            case .pledge(var row):
+                switch row.pledgeStatus {
+                case .confirmed, .paid, .refunded:
+                    return row.tokenRecord
+                case .pending:
+                    let f = try StoredFundraiser.require(db)
+                    guard f.isOpen(at: now) || withinGrace(closedAt: f.closedSince(at: now), now: now) else {
+                        throw ResponseError.closed("the fundraiser is closed")
+                    }
+                    try row.move(to: .confirmed, at: now, db)
+                    return row.tokenRecord
+                case .cancelled:
+                    throw ResponseError.conflict("the pledge is cancelled")
+                }
+            case .rsvp(let row):
+                guard row.rsvpStatus != .cancelled else { throw ResponseError.conflict("the RSVP is cancelled") }
+                return try row.tokenRecord(db)
             }
         }
     }
 
-    /// Withdraws the signature: erases the person's details and keeps a tombstone; idempotent.
+    /// Withdraws a signature (erasing the person's details, keeping a tombstone), cancels a pledge or
+    /// an RSVP; idempotent.
     func cancel(token: String) async throws -> TokenRecord {
         let now = clock()
         return try await pool.write { db in
-            var row = try Self.signature(for: token, db)
-            guard row.signatureStatus != .withdrawn, let seq = row.seq else { return row.tokenRecord }
-            let before = row.counterState
-            row.erase(at: now.millisecondsSince1970)
-            try row.update(db)
-            try Counters.transition(db, from: before, to: row.counterState)
-            try Outbox.forget(db, signatureSeq: seq)
-            return row.tokenRecord
+            switch try TokenSubject.find(token, db) {
+            case .signature(var row):
+                guard row.signatureStatus != .withdrawn, let seq = row.seq else { return row.tokenRecord }
+                let before = row.counterState
+                row.erase(at: now.millisecondsSince1970)
+                try row.update(db)
+                try Counters.transition(db, from: before, to: row.counterState)
+                try Outbox.forget(db, subject: .signature, seq: seq)
+                return row.tokenRecord
+            case .pledge(var row):
+                guard row.pledgeStatus != .cancelled else { return row.tokenRecord }
+                guard row.pledgeStatus == .pending || row.pledgeStatus == .confirmed else {
+                    throw ResponseError.conflict("a \(row.status) pledge cannot be cancelled; ask the organisers")
+                }
+                try row.move(to: .cancelled, at: now, db)
+                return row.tokenRecord
+            case .rsvp(var row):
+                try row.cancel(db, at: now)
+                return try row.tokenRecord(db)
+            }
         }
-    }
-
-    static func signature(for token: String, _ db: Database) throws -> SignatureRow {
-        guard
-            let row = try SignatureRow.fetchOne(
-                db,
-                sql:
-                    "SELECT signature.* FROM token JOIN signature ON signature.seq = token.subjectSeq WHERE token.hash = ? AND token.subjectKind = 'signature'",
-                arguments: [TokenHash.of(token)])
-        else { throw ResponseError.notFound("unknown token") }
-        return row
     }
 
     /// Registers a token chosen by the caller (tests and documented examples use it; the service mints its own).
@@ -82,8 +135,7 @@ extension SignatureRow {
     var tokenRecord: TokenRecord {
         TokenRecord(
             kind: .signature, id: id, status: status, name: name, organization: organization,
-            showName: signatureStatus == .withdrawn ? nil : showName,
-            createdAt: Timestamp(millisecondsSince1970: signedAt),
+            showName: signatureStatus == .withdrawn ? nil : showName, createdAt: Timestamp(millisecondsSince1970: signedAt),
             confirmedAt: confirmedAt.map(Timestamp.init(millisecondsSince1970:)))
     }
 }

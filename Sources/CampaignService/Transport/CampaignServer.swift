@@ -29,7 +29,7 @@ public struct CampaignServer: Service {
 
     public func run() async throws {
         let handler = ConnectionHandler(
-            dispatcher: core.dispatcher, metrics: core.metrics, activity: ActivityClock(), configuration: configuration, logger: logger)
+            dispatcher: core.dispatcher, feed: core.feed, metrics: core.metrics, activity: ActivityClock(), configuration: configuration, logger: logger)
         var listeners: [(Listener, ListenerSource)] = []
         var singles: [(ConnectionHandler.Channel, ListenerSource)] = []
         for source in configuration.listeners {
@@ -57,11 +57,18 @@ public struct CampaignServer: Service {
                 for (listener, source) in listeners {
                     group.addTask { await acceptLoop(listener, source: source, handler: handler) }
                 }
+                let remaining = Countdown(singles.count)
+                let onlySingles = listeners.isEmpty
                 for (channel, source) in singles {
                     // stdio belongs to whoever started the process; a socket's peer is checked.
                     let isSocket = if case .connectedSocket = source { true } else { false }
-                    group.addTask { await handler.serve(channel, role: source.role, checkPeer: isSocket) }
+                    group.addTask {
+                        await handler.serve(channel, role: source.role, checkPeer: isSocket)
+                        // A process serving single connections is done when they are.
+                        if remaining.tick() && onlySingles { stop("connection closed") }
+                    }
                 }
+                group.addTask { await core.feed.run(isStopping: { stopping.isSet }) }
                 if let seconds = configuration.exitWhenIdleSeconds, !listeners.isEmpty {
                     group.addTask {
                         while !stopping.isSet {
@@ -140,6 +147,14 @@ final class StopFlag: Sendable {
     /// True for the caller that set it.
     func set() -> Bool { !value.exchange(true, ordering: .relaxed) }
     var isSet: Bool { value.load(ordering: .relaxed) }
+}
+
+/// Counts down to zero from any task.
+final class Countdown: Sendable {
+    private let value: Atomic<Int>
+    init(_ count: Int) { value = Atomic(count) }
+    /// True for the caller that reached zero.
+    func tick() -> Bool { value.subtract(1, ordering: .relaxed).newValue == 0 }
 }
 
 /// A socket path campaignd creates: a stale file left by an earlier run is replaced, but a live

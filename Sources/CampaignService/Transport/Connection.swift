@@ -12,6 +12,7 @@ import ServiceLifecycle
 /// every request already read, and closes.
 struct ConnectionHandler: Sendable {
     let dispatcher: Dispatcher
+    let feed: ChangeFeed
     let metrics: ServiceMetrics
     let activity: ActivityClock
     let configuration: ServerConfiguration
@@ -50,7 +51,8 @@ struct ConnectionHandler: Sendable {
                 return
             }
         }
-        let context = CallContext(role: role)
+        let session = feed.openSession()
+        let context = CallContext(role: role, session: session)
         do {
             try await channel.executeThenClose { inbound, outbound in
                 await withGracefulShutdownHandler {
@@ -62,6 +64,12 @@ struct ConnectionHandler: Sendable {
                                 try await outbound.write(ByteBuffer(bytes: reply))
                             } catch {
                                 logger.debug("reply not delivered", metadata: ["error": "\(error)"])
+                            }
+                        }
+                        // `campaign.changed`, as the feed hands it over (coalesced, see ChangeFeed).
+                        group.addTask {
+                            for await _ in session.signals {
+                                if let notification = session.takeNotification() { await send(notification) }
                             }
                         }
                         var inflight = 0
@@ -92,7 +100,9 @@ struct ConnectionHandler: Sendable {
                         } catch {
                             logger.debug("connection input ended", metadata: ["error": "\(error)"])
                         }
-                        // Everything already read is answered before the connection closes.
+                        // Everything already read is answered before the connection closes; the
+                        // subscription ends with it.
+                        feed.close(session)
                         await group.waitForAll()
                     }
                 } onGracefulShutdown: {

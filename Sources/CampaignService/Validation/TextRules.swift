@@ -15,6 +15,9 @@ enum TextRules {
     static let userAgent = 512
     static let title = 200
     static let body = 100_000
+    static let description = 5000
+    static let phone = 32
+    static let locationField = 200
     static let recipientField = 120
     static let handle = 50
 

@@ -1,0 +1,39 @@
+import CampaignProtocol
+
+extension MethodRegistry {
+    /// `campaign.get`, `campaign.subscribe`, `campaign.unsubscribe`, `campaign.import`.
+    mutating func registerCampaignHandlers(store: CampaignStore, feed: ChangeFeed) {
+        register(GetCampaign.self) { _, context in try await store.campaign(role: context.role) }
+        register(Subscribe.self) { params, context in
+            guard let session = context.session else {
+                throw ResponseError.unavailable("this connection cannot receive notifications")
+            }
+            guard !params.topics.isEmpty else { throw ResponseError.invalidParams(field: "topics", reason: "must name at least one topic") }
+            return Subscribe.Result(topics: try await feed.subscribe(session, to: params.topics))
+        }
+        register(Unsubscribe.self) { params, context in
+            guard let session = context.session else { return Subscribe.Result(topics: []) }
+            return Subscribe.Result(topics: feed.unsubscribe(session, from: params.topics))
+        }
+        register(ImportCampaign.self) { params, _ in
+            let definition = try ValidatedDefinition(params.definition)
+            guard let result = try await store.importDefinition(definition, onlyIfNew: false) else {
+                throw ResponseError.internalError("the import was not applied")
+            }
+            return result
+        }
+    }
+}
+
+extension CampaignStore {
+    /// The whole page, read in one transaction so its figures agree.
+    func campaign(role: Role) async throws -> GetCampaign.Result {
+        let now = clock()
+        return try await pool.read { db in
+            let letter = try StoredLetter.fetch(db)?.letter
+            return GetCampaign.Result(
+                letter: (letter?.status == .draft && role == .public) ? nil : letter, signatures: try Counters.signatureCounts(db),
+                fundraiser: try StoredFundraiser.fetch(db)?.view(at: now), events: try Self.events(db), tweets: try Self.tweets(db))
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import CampaignProtocol
+
+extension MethodRegistry {
+    /// `fundraiser.get`, `fundraiser.update`, `pledges.create`, `pledges.recent`, `pledges.export`, `pledges.setStatus`.
+    mutating func registerFundraiserHandlers(store: CampaignStore) {
+        register(GetFundraiser.self) { _, _ in try await store.fundraiser() }
+        register(UpdateFundraiser.self) { params, _ in try await store.updateFundraiser(params) }
+        register(CreatePledge.self) { params, _ in try await store.createPledge(try NewPledge(validating: params)) }
+        register(RecentPledges.self) { params, _ in
+            RecentPledges.Result(items: try await store.recentPledges(limit: try TextRules.limit(params.limit, default: 10, max: 100)))
+        }
+        register(ExportPledges.self) { params, _ in
+            try await store.exportPledges(
+                limit: try TextRules.limit(params.limit, default: 100, max: 1000), after: try Cursor.decode(params.after),
+                status: params.status)
+        }
+        register(SetPledgeStatus.self) { params, _ in try await store.setPledgeStatus(pledgeID: params.pledgeId, status: params.status) }
+    }
+}
+
+extension NewPledge {
+    init(validating p: CreatePledge) throws(ResponseError) {
+        name = try TextRules.required(p.name, field: "name", max: TextRules.name)
+        email = try Email.validate(p.email)
+        emailCanonical = Email.canonical(email)
+        amount = try MoneyRules.amount(p.amount, field: "amount")
+        showName = p.showName ?? false
+        message = try TextRules.optional(p.message, field: "message", max: TextRules.message, multiline: true)
+        contactOptIn = p.contactOptIn ?? false
+        idempotencyKey = try TextRules.optional(p.idempotencyKey, field: "idempotencyKey", max: 128)
+        source = try TextRules.optional(p.source, field: "source", max: TextRules.source)
+        ip = try p.client?.ip.map { v throws(ResponseError) in try IPAddress.validate(v, field: "client.ip") }
+        userAgent = try TextRules.optional(p.client?.userAgent, field: "client.userAgent", max: TextRules.userAgent)
+    }
+}

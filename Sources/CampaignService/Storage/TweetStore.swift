@@ -1,0 +1,105 @@
+import CampaignProtocol
+import GRDB
+
+/// Tweet-intent links. RFC 3986: everything outside the unreserved set is percent-encoded (`&`, `#`,
+/// `@`, spaces, accents, emoji), so the text decoded from the URL equals the text.
+enum TweetIntent {
+    static let base = "https://twitter.com/intent/tweet?text="
+
+    static func url(for text: String) -> String { base + percentEncode(text) }
+
+    static func percentEncode(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count * 3)
+        let hex = Array("0123456789ABCDEF")
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                out.append("%")
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0x0F)])
+            }
+        }
+        return out
+    }
+}
+
+/// Validated tweets.
+enum TweetRules {
+    static let maxTweets = 50
+
+    static func validate(_ items: [TweetDefinition], fieldPrefix p: String) throws(ResponseError) -> [TweetDefinition] {
+        guard items.count <= maxTweets else { throw .invalidParams(field: p.isEmpty ? "items" : String(p.dropLast()), reason: "at most \(maxTweets) tweets") }
+        var seen = Set<String>()
+        var out: [TweetDefinition] = []
+        for (i, t) in items.enumerated() {
+            let f = "\(p)[\(i)]."
+            let id = try EventFields.id(t.id, field: f + "id")
+            guard seen.insert(id).inserted else { throw .invalidParams(field: f + "id", reason: "must be unique") }
+            let text = try TextRules.required(t.text, field: f + "text", max: 280, multiline: true)
+            let name = try TextRules.required(t.target.name, field: f + "target.name", max: TextRules.name)
+            let handle = t.target.handle.hasPrefix("@") ? String(t.target.handle.dropFirst()) : t.target.handle
+            guard (1...15).contains(handle.utf8.count),
+                handle.utf8.allSatisfy({ b in (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95 })
+            else { throw .invalidParams(field: f + "target.handle", reason: "must be a handle such as @northwind") }
+            out.append(TweetDefinition(id: id, target: TweetTarget(name: name, handle: "@" + handle), text: text))
+        }
+        return out
+    }
+}
+
+extension CampaignStore {
+    static func tweets(_ db: Database) throws -> [Tweet] {
+        try Row.fetchAll(db, sql: "SELECT * FROM tweet ORDER BY position").map { row in
+            let text: String = row["text"]
+            return Tweet(
+                id: row["id"], target: TweetTarget(name: row["targetName"], handle: row["targetHandle"]), text: text,
+                url: TweetIntent.url(for: text))
+        }
+    }
+
+    func tweets() async throws -> [Tweet] {
+        try await pool.read { db in try Self.tweets(db) }
+    }
+
+    /// Replaces the tweets; a tweet whose id stays keeps its clicks.
+    static func setTweets(_ db: Database, _ items: [TweetDefinition]) throws {
+        let ids = items.map(\.id)
+        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ",")
+        try db.execute(
+            sql: ids.isEmpty ? "DELETE FROM tweet" : "DELETE FROM tweet WHERE id NOT IN (\(placeholders))",
+            arguments: StatementArguments(ids))
+        for (position, t) in items.enumerated() {
+            try db.execute(
+                sql: """
+                    INSERT INTO tweet (id, position, targetName, targetHandle, text) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET position = excluded.position, targetName = excluded.targetName,
+                        targetHandle = excluded.targetHandle, text = excluded.text
+                    """,
+                arguments: [t.id, position, t.target.name, t.target.handle, t.text])
+        }
+    }
+
+    func setTweets(_ items: [TweetDefinition]) async throws -> [Tweet] {
+        try await pool.write { db in
+            try Self.setTweets(db, items)
+            return try Self.tweets(db)
+        }
+    }
+
+    func clickTweet(id: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE tweet SET clicks = clicks + 1 WHERE id = ?", arguments: [id])
+            guard db.changesCount == 1 else { throw ResponseError.notFound("tweet \(id)") }
+        }
+    }
+
+    func tweetClicks() async throws -> [String: Int] {
+        try await pool.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, clicks FROM tweet").map { ($0["id"], $0["clicks"]) })
+        }
+    }
+}
