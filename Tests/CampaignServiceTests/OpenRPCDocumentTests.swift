@@ -63,7 +63,8 @@ import Testing
             try db.execute(sql: "UPDATE signature SET id = 'sig_example' WHERE id = ?", arguments: [id])
         }
         try await h.core.store.registerToken("tok_example_0123456789abcdef0123456789abcdef", forSignature: "sig_example")
-        _ = try await h.call(CreatePledge(name: "Example Pledger", email: "pledger@example.org", amount: Money(amountMinor: 2500, currency: "USD")))
+        _ = try await h.call(
+            CreatePledge(name: "Example Pledger", email: "pledger@example.org", amount: Money(amountMinor: 2500, currency: "USD")))
         _ = try await h.call(CreateRSVP(eventId: "connect-2027-protest", name: "Example Marcher", email: "marcher@example.org"))
         try await h.core.store.pool.write { db in
             try db.execute(sql: "UPDATE pledge SET id = 'pl_example', status = 'confirmed'")

@@ -44,6 +44,8 @@ SWIFT_TO_COMPONENT = {
     "ServiceStats.OutboxTotals": "OutboxTotals",
     "ServiceStats.ConnectionTotals": "ConnectionTotals",
     "ServiceStats.RequestTotals": "RequestTotals",
+    "ServiceStats.PledgeTotals": "PledgeTotals",
+    "ServiceStats.TweetTotals": "TweetTotals",
     "SignLetter.Result": "SignReceipt",
     "ClaimOutbox.Result": "OutboxClaim",
     "AckOutbox.Result": "OutboxAck",
@@ -236,6 +238,10 @@ def type_problems(swift_type, schema, scope, types, generic):
     primitive = {"String": "string", "Int": "integer", "Int64": "integer", "Bool": "boolean"}
     if swift_type in primitive:
         return [] if kinds == {primitive[swift_type]} else [f"expected {primitive[swift_type]} for {swift_type}, got {schema}"]
+    if swift_type.startswith("[String:") and swift_type.endswith("]"):
+        if kinds != {"object"} or not isinstance(schema.get("additionalProperties"), dict):
+            return [f"expected an object with additionalProperties for {swift_type}"]
+        return type_problems(swift_type[len("[String:"):-1].strip(), schema["additionalProperties"], scope, types, generic)
     if swift_type.startswith("[") and swift_type.endswith("]"):
         if kinds != {"array"}:
             return [f"expected an array for {swift_type}"]

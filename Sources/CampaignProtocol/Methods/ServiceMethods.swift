@@ -36,11 +36,15 @@ public struct ServiceStats: ParameterlessMethod {
         public var outbox: OutboxTotals
         public var connections: ConnectionTotals
         public var requests: RequestTotals
+        public var pledges: PledgeTotals
+        public var tweets: TweetTotals
 
         public init(
             version: String, startedAt: Timestamp, uptimeSeconds: Int, signatures: SignatureTotals, outbox: OutboxTotals,
-            connections: ConnectionTotals, requests: RequestTotals
+            connections: ConnectionTotals, requests: RequestTotals, pledges: PledgeTotals, tweets: TweetTotals
         ) {
+            self.pledges = pledges
+            self.tweets = tweets
             self.version = version
             self.startedAt = startedAt
             self.uptimeSeconds = uptimeSeconds
@@ -70,6 +74,33 @@ public struct ServiceStats: ParameterlessMethod {
         /// Messages not yet acknowledged, leased or not.
         public var queued: Int
         public init(queued: Int) { self.queued = queued }
+    }
+
+    /// Pledges by status.
+    public struct PledgeTotals: Codable, Sendable, Hashable {
+        public var pending: Int
+        public var confirmed: Int
+        public var paid: Int
+        public var refunded: Int
+        public var cancelled: Int
+        public init(pending: Int, confirmed: Int, paid: Int, refunded: Int, cancelled: Int) {
+            self.pending = pending
+            self.confirmed = confirmed
+            self.paid = paid
+            self.refunded = refunded
+            self.cancelled = cancelled
+        }
+    }
+
+    /// Clicks on the ready-made tweets (`tweets.click`).
+    public struct TweetTotals: Codable, Sendable, Hashable {
+        public var clicks: Int
+        /// By tweet id.
+        public var byTweet: [String: Int]
+        public init(clicks: Int, byTweet: [String: Int]) {
+            self.clicks = clicks
+            self.byTweet = byTweet
+        }
     }
 
     /// This process's connections.

@@ -103,9 +103,10 @@ public final class ChangeFeed: Sendable {
     }
 
     func unsubscribe(_ session: Session, from topics: [Topic]?) -> [Topic] {
-        let now = session.update { current in
-            if let topics { current.subtract(topics) } else { current.removeAll() }
-        } ?? []
+        let now =
+            session.update { current in
+                if let topics { current.subtract(topics) } else { current.removeAll() }
+            } ?? []
         if now.isEmpty { remove(session) }
         return Topic.allCases.filter(now.contains)
     }

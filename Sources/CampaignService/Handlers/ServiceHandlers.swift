@@ -8,12 +8,13 @@ extension MethodRegistry {
     mutating func registerServiceHandlers(store: CampaignStore, metrics: ServiceMetrics) {
         register(ServiceHealth.self) { _, _ in ServiceHealth.Result(status: "ok", version: campaigndVersion) }
         register(ServiceStats.self) { _, _ in
-            let (signatures, outbox) = try await store.statsTotals()
+            let (signatures, outbox, pledges, tweets) = try await store.statsTotals()
             let now = Timestamp.now()
             return ServiceStats.Result(
                 version: campaigndVersion, startedAt: metrics.startedAt,
                 uptimeSeconds: Int((now.millisecondsSince1970 - metrics.startedAt.millisecondsSince1970) / 1000),
-                signatures: signatures, outbox: outbox, connections: metrics.connectionTotals, requests: metrics.requestTotals)
+                signatures: signatures, outbox: outbox, connections: metrics.connectionTotals, requests: metrics.requestTotals,
+                pledges: pledges, tweets: tweets)
         }
     }
 }

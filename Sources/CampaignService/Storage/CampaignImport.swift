@@ -93,7 +93,8 @@ struct ValidatedDefinition: Sendable {
             fieldPrefix: p + "letter.")
         letter = LetterPart(
             title: changes.title ?? "", body: changes.body ?? "", recipients: changes.recipients ?? [],
-            signatureGoal: changes.signatureGoal, status: d.letter.status ?? .draft, confirmationRequired: d.letter.confirmationRequired ?? true)
+            signatureGoal: changes.signatureGoal, status: d.letter.status ?? .draft,
+            confirmationRequired: d.letter.confirmationRequired ?? true)
         if var f = d.fundraiser {
             let q = p + "fundraiser."
             f.title = try TextRules.required(f.title, field: q + "title", max: TextRules.title)

@@ -266,7 +266,8 @@ extension CampaignStore {
             let row = try EventRow.require(db, id: p.eventId)
             let current = row.view
             let fields = try EventFields(
-                title: p.title ?? current.title, description: p.description ?? current.description, startsAt: p.startsAt ?? current.startsAt,
+                title: p.title ?? current.title, description: p.description ?? current.description,
+                startsAt: p.startsAt ?? current.startsAt,
                 endsAt: p.endsAt ?? current.endsAt, timeZone: p.timeZone ?? current.timeZone, location: p.location ?? current.location,
                 capacity: p.capacity ?? current.capacity, maxGuests: p.maxGuests ?? current.maxGuests)
             return try fields.upsert(db, id: p.eventId, at: now).view
@@ -285,7 +286,8 @@ extension CampaignStore {
             let holders = try RSVPRow.fetchAll(
                 db, sql: "SELECT * FROM rsvp WHERE eventSeq = ? AND status IN ('going', 'waitlisted') ORDER BY seq", arguments: [seq])
             for holder in holders {
-                try Outbox.enqueue(db, kind: .eventCancelled, subject: .rsvp, seq: holder.seq, name: holder.name, email: holder.email, at: now)
+                try Outbox.enqueue(
+                    db, kind: .eventCancelled, subject: .rsvp, seq: holder.seq, name: holder.name, email: holder.email, at: now)
             }
             return row.view
         }
@@ -310,7 +312,8 @@ extension CampaignStore {
                 if existing.messagesSent < maxMessagesPerSignature {
                     existing.messagesSent += 1
                     try existing.update(db)
-                    try Outbox.enqueue(db, kind: .rsvpConfirm, subject: .rsvp, seq: existing.seq, name: existing.name, email: existing.email, at: now)
+                    try Outbox.enqueue(
+                        db, kind: .rsvpConfirm, subject: .rsvp, seq: existing.seq, name: existing.name, email: existing.email, at: now)
                 }
                 return CreateRSVP.Result(accepted: true, event: event.view)
             }

@@ -85,7 +85,8 @@ struct StoredFundraiser: Sendable {
         }
         let (a, b) = (contribution(old), contribution(new))
         try db.execute(
-            sql: "UPDATE fundraiser SET pledgedMinor = pledgedMinor + ?, paidMinor = paidMinor + ?, pledgeCount = pledgeCount + ? WHERE id = 1",
+            sql:
+                "UPDATE fundraiser SET pledgedMinor = pledgedMinor + ?, paidMinor = paidMinor + ?, pledgeCount = pledgeCount + ? WHERE id = 1",
             arguments: [b.pledged - a.pledged, b.paid - a.paid, b.count - a.count])
         if let old { try Counters.add(db, "pledges." + old.rawValue, -1) }
         if let new { try Counters.add(db, "pledges." + new.rawValue, 1) }
@@ -218,7 +219,8 @@ extension CampaignStore {
                 guard let money else { continue }
                 _ = try MoneyRules.amount(money, field: field)
                 guard money.currency == f.currency else {
-                    throw ResponseError.invalidParams(field: field + ".currency", reason: "must be \(f.currency), the fundraiser's currency")
+                    throw ResponseError.invalidParams(
+                        field: field + ".currency", reason: "must be \(f.currency), the fundraiser's currency")
                 }
             }
             if let v = p.goal { f.goalMinor = v.amountMinor }
@@ -250,7 +252,8 @@ extension CampaignStore {
             }
             guard (f.minimumMinor...f.maximumMinor).contains(p.amount.amountMinor) else {
                 throw ResponseError.invalidParams(
-                    field: "amount.amountMinor", reason: "must be between \(f.minimumMinor) and \(f.maximumMinor) \(f.currency) minor units")
+                    field: "amount.amountMinor", reason: "must be between \(f.minimumMinor) and \(f.maximumMinor) \(f.currency) minor units"
+                )
             }
             if let key = p.idempotencyKey,
                 try PledgeRow.fetchOne(
@@ -285,7 +288,10 @@ extension CampaignStore {
                 db,
                 sql: "SELECT * FROM pledge WHERE status IN ('confirmed', 'paid') AND showName = 1 ORDER BY seq DESC LIMIT ?",
                 arguments: [limit]
-            ).map { PublicPledge(name: $0.name, amount: $0.amount, message: $0.message, pledgedAt: Timestamp(millisecondsSince1970: $0.createdAt)) }
+            ).map {
+                PublicPledge(
+                    name: $0.name, amount: $0.amount, message: $0.message, pledgedAt: Timestamp(millisecondsSince1970: $0.createdAt))
+            }
         }
     }
 

@@ -128,7 +128,9 @@ extension CampaignStore {
                 }
             } else {
                 var status: SignatureStatus = letter.confirmationRequired ? .pending : .confirmed
-                if let ip = s.ip, try AddressRate.record(db, scope: .signature, ip: ip, limits: limits, at: now) != nil { status = .suspect }
+                if let ip = s.ip, try AddressRate.record(db, scope: .signature, ip: ip, limits: limits, at: now) != nil {
+                    status = .suspect
+                }
                 var row = SignatureRow(
                     seq: nil, id: Random.id(prefix: "sig"), emailCanonical: s.emailCanonical, email: s.email, name: s.name,
                     organization: s.organization, jobTitle: s.jobTitle, isCustomer: s.isCustomer, country: s.country,
@@ -232,4 +234,3 @@ extension CampaignStore {
         }
     }
 }
-

@@ -12,13 +12,16 @@ enum TokenSubject {
     case rsvp(RSVPRow)
 
     static func find(_ token: String, _ db: Database) throws -> TokenSubject {
-        guard let row = try Row.fetchOne(db, sql: "SELECT subjectKind, subjectSeq FROM token WHERE hash = ?", arguments: [TokenHash.of(token)]),
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT subjectKind, subjectSeq FROM token WHERE hash = ?", arguments: [TokenHash.of(token)]),
             let subject = Outbox.Subject(rawValue: row["subjectKind"])
         else { throw ResponseError.notFound("unknown token") }
         let seq: Int64 = row["subjectSeq"]
         let found: TokenSubject? =
             switch subject {
-            case .signature: try SignatureRow.fetchOne(db, sql: "SELECT * FROM signature WHERE seq = ?", arguments: [seq]).map { .signature($0) }
+            case .signature:
+                try SignatureRow.fetchOne(db, sql: "SELECT * FROM signature WHERE seq = ?", arguments: [seq]).map { .signature($0) }
             case .pledge: try PledgeRow.fetchOne(db, sql: "SELECT * FROM pledge WHERE seq = ?", arguments: [seq]).map { .pledge($0) }
             case .rsvp: try RSVPRow.fetchOne(db, sql: "SELECT * FROM rsvp WHERE seq = ?", arguments: [seq]).map { .rsvp($0) }
             }

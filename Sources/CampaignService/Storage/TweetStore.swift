@@ -32,7 +32,9 @@ enum TweetRules {
     static let maxTweets = 50
 
     static func validate(_ items: [TweetDefinition], fieldPrefix p: String) throws(ResponseError) -> [TweetDefinition] {
-        guard items.count <= maxTweets else { throw .invalidParams(field: p.isEmpty ? "items" : String(p.dropLast()), reason: "at most \(maxTweets) tweets") }
+        guard items.count <= maxTweets else {
+            throw .invalidParams(field: p.isEmpty ? "items" : String(p.dropLast()), reason: "at most \(maxTweets) tweets")
+        }
         var seen = Set<String>()
         var out: [TweetDefinition] = []
         for (i, t) in items.enumerated() {
@@ -94,12 +96,6 @@ extension CampaignStore {
         try await pool.write { db in
             try db.execute(sql: "UPDATE tweet SET clicks = clicks + 1 WHERE id = ?", arguments: [id])
             guard db.changesCount == 1 else { throw ResponseError.notFound("tweet \(id)") }
-        }
-    }
-
-    func tweetClicks() async throws -> [String: Int] {
-        try await pool.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, clicks FROM tweet").map { ($0["id"], $0["clicks"]) })
         }
     }
 }

@@ -29,7 +29,8 @@ public struct CampaignServer: Service {
 
     public func run() async throws {
         let handler = ConnectionHandler(
-            dispatcher: core.dispatcher, feed: core.feed, metrics: core.metrics, activity: ActivityClock(), configuration: configuration, logger: logger)
+            dispatcher: core.dispatcher, feed: core.feed, metrics: core.metrics, activity: ActivityClock(), configuration: configuration,
+            logger: logger)
         var listeners: [(Listener, ListenerSource)] = []
         var singles: [(ConnectionHandler.Channel, ListenerSource)] = []
         for source in configuration.listeners {

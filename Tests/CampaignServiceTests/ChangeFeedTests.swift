@@ -1,0 +1,59 @@
+import CampaignProtocol
+import Foundation
+import Testing
+
+@testable import CampaignService
+
+@Suite struct ChangeFeedTests {
+    @Test func subscriberGetsTheTopicsThatChanged() async throws {
+        let h = try await Harness.make()
+        let subscribed = try await h.call(Subscribe(topics: [.signatures, .fundraiser]), role: .public)
+        #expect(subscribed.topics == [.signatures, .fundraiser])
+        _ = try await h.call(SignLetter(name: "Ada", email: "ada@example.org"), role: .public)
+        try await h.core.feed.poll()
+        let frame = try #require(h.session.takeNotification())
+        let message = try JSONParser.parse(frame)
+        #expect(message["method"] == .string("campaign.changed"))
+        #expect(message["id"] == nil)
+        #expect(message["params"]?["signatures"]?["pending"] == JSONValue(1))
+        #expect(message["params"]?["fundraiser"] == nil)
+        #expect(message["params"]?["events"] == nil)
+        // Nothing changed since: nothing pending.
+        try await h.core.feed.poll()
+        #expect(h.session.takeNotification() == nil)
+    }
+
+    @Test func unsubscribedTopicsAreNotSent() async throws {
+        let h = try await Harness.make()
+        _ = try await h.call(Subscribe(topics: [.events]), role: .public)
+        _ = try await h.call(SignLetter(name: "Ada", email: "ada@example.org"), role: .public)
+        try await h.core.feed.poll()
+        #expect(h.session.takeNotification() == nil)
+        _ = try await h.call(CreateRSVP(eventId: "connect-2027-protest", name: "R", email: "r@example.org", guests: 1), role: .public)
+        try await h.core.feed.poll()
+        let message = try JSONParser.parse(try #require(h.session.takeNotification()))
+        #expect(message["params"]?["events"]?.arrayValue?.first?["going"] == JSONValue(2))
+        #expect(try await h.call(Unsubscribe(), role: .public).topics.isEmpty)
+        #expect(h.core.feed.subscriberCount == 0)
+    }
+
+    @Test func changesAreMergedWhileTheConnectionIsBusy() async throws {
+        let h = try await Harness.make()
+        _ = try await h.call(Subscribe(topics: [.signatures, .fundraiser]), role: .public)
+        _ = try await h.call(SignLetter(name: "A", email: "a@example.org"), role: .public)
+        try await h.core.feed.poll()
+        _ = try await h.call(UpdateFundraiser(title: "Bus ads, round two"))
+        _ = try await h.call(SignLetter(name: "B", email: "b@example.org"), role: .public)
+        try await h.core.feed.poll()
+        let message = try JSONParser.parse(try #require(h.session.takeNotification()))
+        #expect(message["params"]?["signatures"]?["pending"] == JSONValue(2))
+        #expect(message["params"]?["fundraiser"]?["title"] == .string("Bus ads, round two"))
+        #expect(h.session.takeNotification() == nil)
+    }
+
+    @Test func subscribingToNothingIsInvalid() async throws {
+        let h = try await Harness.make()
+        #expect(await h.errorCode("campaign.subscribe", .parse(#"{"topics":[]}"#), role: .public) == -32602)
+        #expect(await h.errorCode("campaign.subscribe", .parse(#"{"topics":["weather"]}"#), role: .public) == -32602)
+    }
+}
