@@ -46,6 +46,7 @@ SWIFT_TO_COMPONENT = {
     "ServiceStats.RequestTotals": "RequestTotals",
     "ServiceStats.PledgeTotals": "PledgeTotals",
     "ServiceStats.TweetTotals": "TweetTotals",
+    "ServiceStats.WriteTotals": "WriteTotals",
     "SignLetter.Result": "SignReceipt",
     "ClaimOutbox.Result": "OutboxClaim",
     "AckOutbox.Result": "OutboxAck",
@@ -235,7 +236,7 @@ def type_problems(swift_type, schema, scope, types, generic):
     schema, _ = unwrap_nullable(schema)
     kind = schema.get("type")
     kinds = set(kind if isinstance(kind, list) else [kind]) - {"null"}
-    primitive = {"String": "string", "Int": "integer", "Int64": "integer", "Bool": "boolean"}
+    primitive = {"String": "string", "Int": "integer", "Int64": "integer", "Bool": "boolean", "Double": "number"}
     if swift_type in primitive:
         return [] if kinds == {primitive[swift_type]} else [f"expected {primitive[swift_type]} for {swift_type}, got {schema}"]
     if swift_type.startswith("[String:") and swift_type.endswith("]"):

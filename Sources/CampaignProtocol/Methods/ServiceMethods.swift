@@ -38,11 +38,13 @@ public struct ServiceStats: ParameterlessMethod {
         public var requests: RequestTotals
         public var pledges: PledgeTotals
         public var tweets: TweetTotals
+        public var writes: WriteTotals
 
         public init(
             version: String, startedAt: Timestamp, uptimeSeconds: Int, signatures: SignatureTotals, outbox: OutboxTotals,
-            connections: ConnectionTotals, requests: RequestTotals, pledges: PledgeTotals, tweets: TweetTotals
+            connections: ConnectionTotals, requests: RequestTotals, pledges: PledgeTotals, tweets: TweetTotals, writes: WriteTotals
         ) {
+            self.writes = writes
             self.pledges = pledges
             self.tweets = tweets
             self.version = version
@@ -100,6 +102,19 @@ public struct ServiceStats: ParameterlessMethod {
         public init(clicks: Int, byTweet: [String: Int]) {
             self.clicks = clicks
             self.byTweet = byTweet
+        }
+    }
+
+    /// This process's group commit: write transactions and the writes they carried.
+    public struct WriteTotals: Codable, Sendable, Hashable {
+        public var transactions: Int
+        public var writes: Int
+        /// Writes per transaction.
+        public var averageBatch: Double
+        public init(transactions: Int, writes: Int, averageBatch: Double) {
+            self.transactions = transactions
+            self.writes = writes
+            self.averageBatch = averageBatch
         }
     }
 

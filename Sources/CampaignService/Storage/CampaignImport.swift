@@ -10,7 +10,7 @@ extension CampaignStore {
     @discardableResult
     func importDefinition(_ definition: ValidatedDefinition, onlyIfNew: Bool) async throws -> ImportCampaign.Result? {
         let now = clock()
-        return try await pool.write { db in
+        return try await writes.write { db in
             if onlyIfNew, try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'importedAt'") != nil { return nil }
             let d = definition.letter
             var stored =

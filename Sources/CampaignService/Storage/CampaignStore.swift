@@ -8,6 +8,8 @@ import GRDB
 /// returns only after it has committed durably (WAL with `synchronous=FULL`).
 public final class CampaignStore: Sendable {
     let pool: DatabasePool
+    /// Every write of a request goes through it (see `GroupCommit`).
+    let writes: GroupCommit
     /// A connection of its own for `PRAGMA data_version`, which is per connection (see `ChangeFeed`).
     let watcher: DatabaseQueue
     let clock: @Sendable () -> Timestamp
@@ -45,6 +47,7 @@ public final class CampaignStore: Sendable {
         var watcherConfig = config
         watcherConfig.readonly = true
         self.watcher = try DatabaseQueue(path: path, configuration: watcherConfig)
+        self.writes = GroupCommit(pool: pool)
         self.clock = clock
         self.limits = limits
         try pool.write { db in

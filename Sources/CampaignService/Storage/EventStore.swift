@@ -257,12 +257,12 @@ extension CampaignStore {
 
     func createEvent(id: String, fields: EventFields) async throws -> Event {
         let now = clock()
-        return try await pool.write { db in try fields.upsert(db, id: id, createOnly: true, at: now).view }
+        return try await writes.write { db in try fields.upsert(db, id: id, createOnly: true, at: now).view }
     }
 
     func updateEvent(_ p: UpdateEvent) async throws -> Event {
         let now = clock()
-        return try await pool.write { db in
+        return try await writes.write { db in
             let row = try EventRow.require(db, id: p.eventId)
             let current = row.view
             let fields = try EventFields(
@@ -277,7 +277,7 @@ extension CampaignStore {
     /// Cancels the event and writes to every holder of an RSVP; idempotent.
     func cancelEvent(id: String) async throws -> Event {
         let now = clock()
-        return try await pool.write { db in
+        return try await writes.write { db in
             var row = try EventRow.require(db, id: id)
             guard row.status != EventStatus.cancelled.rawValue, let seq = row.seq else { return row.view }
             row.status = EventStatus.cancelled.rawValue
@@ -298,7 +298,7 @@ extension CampaignStore {
     func createRSVP(_ r: NewRSVP) async throws -> CreateRSVP.Result {
         let now = clock()
         let limits = self.limits.rsvping
-        return try await pool.write { db in
+        return try await writes.write { db in
             var event = try EventRow.require(db, id: r.eventId)
             guard event.status == EventStatus.scheduled.rawValue else { throw ResponseError.closed("the event is cancelled") }
             guard !event.isOver(at: now) else { throw ResponseError.closed("the event is over") }
@@ -359,7 +359,7 @@ extension CampaignStore {
     /// Marks a `going` RSVP as arrived; idempotent.
     func checkIn(rsvpID: String) async throws -> RSVPRecord {
         let now = clock()
-        return try await pool.write { db in
+        return try await writes.write { db in
             guard var rsvp = try RSVPRow.fetchOne(db, sql: "SELECT * FROM rsvp WHERE id = ?", arguments: [rsvpID]) else {
                 throw ResponseError.notFound("RSVP \(rsvpID)")
             }

@@ -209,7 +209,7 @@ extension CampaignStore {
 
     func updateFundraiser(_ p: UpdateFundraiser) async throws -> Fundraiser {
         let now = clock()
-        return try await pool.write { db in
+        return try await writes.write { db in
             var f = try StoredFundraiser.require(db)
             if let v = p.title { f.title = try TextRules.required(v, field: "title", max: TextRules.title) }
             if let v = p.description {
@@ -244,7 +244,7 @@ extension CampaignStore {
     func createPledge(_ p: NewPledge) async throws -> CreatePledge.Result {
         let now = clock()
         let limits = self.limits.pledging
-        return try await pool.write { db in
+        return try await writes.write { db in
             let f = try StoredFundraiser.require(db)
             guard f.isOpen(at: now) else { throw ResponseError.closed("the fundraiser is closed") }
             guard p.amount.currency == f.currency else {
@@ -313,7 +313,7 @@ extension CampaignStore {
 
     func setPledgeStatus(pledgeID: String, status: PledgeStatus) async throws -> PledgeRecord {
         let now = clock()
-        return try await pool.write { db in
+        return try await writes.write { db in
             guard var row = try PledgeRow.fetchOne(db, sql: "SELECT * FROM pledge WHERE id = ?", arguments: [pledgeID]) else {
                 throw ResponseError.notFound("pledge \(pledgeID)")
             }

@@ -93,7 +93,7 @@ extension CampaignStore {
 
     func updateLetter(expectedVersion: Int, changes: LetterChanges) async throws -> Letter {
         let now = clock()
-        return try await pool.write { db in
+        return try await writes.write { db in
             var stored = try StoredLetter.require(db)
             guard stored.letter.version == expectedVersion else {
                 throw ResponseError.conflict("the letter is at version \(stored.letter.version), not \(expectedVersion)")
@@ -111,7 +111,7 @@ extension CampaignStore {
 
     func setLetterStatus(_ status: LetterStatus) async throws -> Letter {
         let now = clock()
-        return try await pool.write { db in
+        return try await writes.write { db in
             var stored = try StoredLetter.require(db)
             guard stored.letter.status != status else { return stored.letter }
             stored.setStatus(status, at: now)

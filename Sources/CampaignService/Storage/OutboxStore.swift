@@ -57,7 +57,7 @@ extension CampaignStore {
     func claimOutbox(limit: Int, leaseSeconds: Int) async throws -> [OutboxMessage] {
         let now = clock()
         let leaseUntil = now.adding(seconds: Int64(leaseSeconds))
-        return try await pool.write { db in
+        return try await writes.write { db in
             let rows = try Row.fetchAll(
                 db, sql: "SELECT * FROM outbox WHERE leaseUntil <= ? ORDER BY id LIMIT ?",
                 arguments: [now.millisecondsSince1970, limit])
@@ -84,7 +84,7 @@ extension CampaignStore {
     }
 
     func ackOutbox(ids: [Int64]) async throws -> Int {
-        try await pool.write { db in
+        try await writes.write { db in
             var count = 0
             for id in ids {
                 try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id])

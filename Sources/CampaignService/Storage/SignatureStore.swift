@@ -110,7 +110,7 @@ extension CampaignStore {
     func sign(_ s: NewSignature) async throws -> SignLetter.Result {
         let now = clock()
         let limits = self.limits.signing
-        return try await pool.write { db in
+        return try await writes.write { db in
             let letter = try StoredLetter.require(db).letter
             guard letter.status == .open else { throw ResponseError.closed("the letter is \(letter.status.rawValue)") }
 
@@ -200,7 +200,7 @@ extension CampaignStore {
 
     func moderate(signatureID: String, action: ModerationAction) async throws -> SignatureRecord {
         let now = clock()
-        return try await pool.write { db in
+        return try await writes.write { db in
             guard var row = try SignatureRow.filter(SignatureRow.Columns.id == signatureID).fetchOne(db) else {
                 throw ResponseError.notFound("signature \(signatureID)")
             }

@@ -26,4 +26,11 @@ extension CampaignStore {
             )
         }
     }
+
+    var writeTotals: ServiceStats.WriteTotals {
+        let (transactions, count) = writes.totals
+        return .init(
+            transactions: transactions, writes: count,
+            averageBatch: transactions == 0 ? 0 : (Double(count) / Double(transactions) * 100).rounded() / 100)
+    }
 }

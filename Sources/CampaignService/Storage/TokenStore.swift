@@ -51,7 +51,7 @@ extension CampaignStore {
     /// Confirms a pending signature or pledge; idempotent. An RSVP needs no confirmation: its record.
     func confirm(token: String) async throws -> TokenRecord {
         let now = clock()
-        return try await pool.write { db in
+        return try await writes.write { db in
             switch try TokenSubject.find(token, db) {
             case .signature(var row):
                 switch row.signatureStatus {
@@ -96,7 +96,7 @@ extension CampaignStore {
     /// an RSVP; idempotent.
     func cancel(token: String) async throws -> TokenRecord {
         let now = clock()
-        return try await pool.write { db in
+        return try await writes.write { db in
             switch try TokenSubject.find(token, db) {
             case .signature(var row):
                 guard row.signatureStatus != .withdrawn, let seq = row.seq else { return row.tokenRecord }
@@ -123,7 +123,7 @@ extension CampaignStore {
     /// Registers a token chosen by the caller (tests and documented examples use it; the service mints its own).
     public func registerToken(_ token: String, forSignature signatureID: String) async throws {
         let now = clock()
-        try await pool.write { db in
+        try await writes.write { db in
             guard let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM signature WHERE id = ?", arguments: [signatureID]) else {
                 throw ResponseError.notFound("signature \(signatureID)")
             }

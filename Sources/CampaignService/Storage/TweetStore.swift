@@ -86,14 +86,14 @@ extension CampaignStore {
     }
 
     func setTweets(_ items: [TweetDefinition]) async throws -> [Tweet] {
-        try await pool.write { db in
+        try await writes.write { db in
             try Self.setTweets(db, items)
             return try Self.tweets(db)
         }
     }
 
     func clickTweet(id: String) async throws {
-        try await pool.write { db in
+        try await writes.write { db in
             try db.execute(sql: "UPDATE tweet SET clicks = clicks + 1 WHERE id = ?", arguments: [id])
             guard db.changesCount == 1 else { throw ResponseError.notFound("tweet \(id)") }
         }
