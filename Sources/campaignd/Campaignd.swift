@@ -109,6 +109,11 @@ struct Campaignd: AsyncParsableCommand {
 
         var sources: [ListenerSource] = []
         if stdio {
+            // epoll cannot watch regular files or /dev/null: say so rather than fail deep in NIO.
+            guard Systemd.isPipeOrSocket(0), Systemd.isPipeOrSocket(1) else {
+                throw ValidationError(
+                    "--stdio needs pipes or sockets on stdin and stdout, e.g. `cat requests.jsonl | campaignd --stdio | cat`")
+            }
             // The protocol gets its own copy of stdout; fd 1 then points at stderr, so a stray print
             // cannot corrupt the stream.
             let protocolOut = dup(1)

@@ -68,4 +68,22 @@ import Testing
         let ack = try call(6, "outbox.ack", #"{"ids":["\#(messages.first?["id"] as? String ?? "")"]}"#)
         #expect(JSON.result(ack)?["acknowledged"] as? Int == 1)
     }
+
+    @Test func stdioRefusesAFileOrDevNullWithAClearError() throws {
+        let dir = try Paths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Paths.campaignd)
+        process.arguments = ["--stdio", "--state-dir", dir + "/state"]
+        process.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = Pipe()
+        try process.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(process.terminationReason == .exit)
+        #expect(message.contains("needs pipes or sockets"))
+    }
 }

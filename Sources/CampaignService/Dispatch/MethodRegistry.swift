@@ -41,7 +41,7 @@ public struct MethodRegistry: Sendable {
                 throw ResponseError.invalidParams(error)
             }
             let result = try await body(decoded, context)
-            return try Array(JSONCoding.encoder().encode(result))
+            return try Array(JSONCoding.shared.encode(result))
         }
     }
 
@@ -60,6 +60,9 @@ public struct MethodRegistry: Sendable {
 }
 
 enum JSONCoding {
+    /// One encoder for every reply: `encode` keeps no state between calls.
+    static let shared = encoder()
+
     static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]

@@ -168,7 +168,7 @@ extension CampaignStore {
     /// The figures each topic's subscribers get, read in one transaction.
     func topicFigures() async throws -> [Topic: JSONValue] {
         let now = clock()
-        let (counts, fundraiser, events) = try await pool.read { db in
+        let (counts, fundraiser, events) = try reading { db in
             (try Counters.signatureCounts(db), try StoredFundraiser.fetch(db)?.view(at: now), try Self.events(db))
         }
         func json(_ value: some Encodable) throws -> JSONValue { try JSONParser.parse(Array(JSONCoding.encoder().encode(value))) }

@@ -29,7 +29,7 @@ extension CampaignStore {
     /// The whole page, read in one transaction so its figures agree.
     func campaign(role: Role) async throws -> GetCampaign.Result {
         let now = clock()
-        return try await pool.read { db in
+        return try reading { db in
             let letter = try StoredLetter.fetch(db)?.letter
             return GetCampaign.Result(
                 letter: (letter?.status == .draft && role == .public) ? nil : letter, signatures: try Counters.signatureCounts(db),

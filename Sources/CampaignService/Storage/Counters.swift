@@ -45,9 +45,19 @@ enum Counters {
         for (name, delta) in deltas { try add(db, name, delta) }
     }
 
+    /// One cached statement: this is the hottest read of a campaign (every page view).
     static func signatureCounts(_ db: Database) throws -> SignatureCounts {
-        let c = try all(db)
-        let goal = try Int.fetchOne(db, sql: "SELECT signatureGoal FROM letter WHERE id = 1")
+        var c: [String: Int] = [:]
+        var goal: Int? = nil
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT name, value FROM counter WHERE name LIKE 'signatures.%'
+                UNION ALL SELECT 'goal', signatureGoal FROM letter WHERE id = 1
+                """)
+        for row in try Row.fetchAll(statement) {
+            let name: String = row[0]
+            if name == "goal" { goal = row[1] } else { c[name] = row[1] }
+        }
         return SignatureCounts(
             confirmed: c["signatures.confirmed"] ?? 0, pending: c["signatures.pending"] ?? 0,
             organizations: c["signatures.organizations"] ?? 0, customers: c["signatures.customers"] ?? 0, goal: goal)

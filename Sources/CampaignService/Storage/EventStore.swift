@@ -244,7 +244,7 @@ struct NewRSVP: Sendable {
 
 extension CampaignStore {
     func events() async throws -> [Event] {
-        try await pool.read { db in try Self.events(db) }
+        try reading { db in try Self.events(db) }
     }
 
     static func events(_ db: Database) throws -> [Event] {
@@ -252,7 +252,7 @@ extension CampaignStore {
     }
 
     func event(id: String) async throws -> Event {
-        try await pool.read { db in try EventRow.require(db, id: id).view }
+        try reading { db in try EventRow.require(db, id: id).view }
     }
 
     func createEvent(id: String, fields: EventFields) async throws -> Event {
@@ -340,7 +340,7 @@ extension CampaignStore {
     }
 
     func exportRSVPs(eventID: String, limit: Int, after: Int64?, status: RSVPStatus?) async throws -> Page<RSVPRecord> {
-        try await pool.read { db in
+        try reading { db in
             let event = try EventRow.require(db, id: eventID)
             var sql = "SELECT * FROM rsvp WHERE eventSeq = ? AND seq > ?"
             var arguments: StatementArguments = [event.seq, after ?? 0]

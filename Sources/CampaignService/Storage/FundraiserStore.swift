@@ -204,7 +204,7 @@ enum MoneyRules {
 extension CampaignStore {
     func fundraiser() async throws -> Fundraiser {
         let now = clock()
-        return try await pool.read { db in try StoredFundraiser.require(db).view(at: now) }
+        return try reading { db in try StoredFundraiser.require(db).view(at: now) }
     }
 
     func updateFundraiser(_ p: UpdateFundraiser) async throws -> Fundraiser {
@@ -283,7 +283,7 @@ extension CampaignStore {
     }
 
     func recentPledges(limit: Int) async throws -> [PublicPledge] {
-        try await pool.read { db in
+        try reading { db in
             try PledgeRow.fetchAll(
                 db,
                 sql: "SELECT * FROM pledge WHERE status IN ('confirmed', 'paid') AND showName = 1 ORDER BY seq DESC LIMIT ?",
@@ -296,7 +296,7 @@ extension CampaignStore {
     }
 
     func exportPledges(limit: Int, after: Int64?, status: PledgeStatus?) async throws -> Page<PledgeRecord> {
-        try await pool.read { db in
+        try reading { db in
             var sql = "SELECT * FROM pledge WHERE seq > ?"
             var arguments: StatementArguments = [after ?? 0]
             if let status {

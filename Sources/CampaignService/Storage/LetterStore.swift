@@ -88,7 +88,7 @@ struct LetterChanges: Sendable {
 
 extension CampaignStore {
     public func letter() async throws -> StoredLetterView? {
-        try await pool.read { db in try StoredLetter.fetch(db).map { StoredLetterView(letter: $0.letter) } }
+        try reading { db in try StoredLetter.fetch(db).map { StoredLetterView(letter: $0.letter) } }
     }
 
     func updateLetter(expectedVersion: Int, changes: LetterChanges) async throws -> Letter {

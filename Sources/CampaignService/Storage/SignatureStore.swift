@@ -153,7 +153,7 @@ extension CampaignStore {
     }
 
     public func signatureCounts() async throws -> SignatureCounts {
-        try await pool.read { db in try Counters.signatureCounts(db) }
+        try reading { db in try Counters.signatureCounts(db) }
     }
 
     /// Newest first, by key: the same cost on page one and page ten thousand.
@@ -165,7 +165,7 @@ extension CampaignStore {
             case .organizations: " AND organization IS NOT NULL"
             case .customers: " AND isCustomer = 1"
             }
-        return try await pool.read { db in
+        return try reading { db in
             let rows = try SignatureRow.fetchAll(
                 db,
                 sql: """
@@ -182,7 +182,7 @@ extension CampaignStore {
 
     /// Oldest first, every field, for organisers.
     func exportSignatures(limit: Int, after: Int64?, status: SignatureStatus?) async throws -> Page<SignatureRecord> {
-        try await pool.read { db in
+        try reading { db in
             var sql = "SELECT * FROM signature WHERE seq > ?"
             var arguments: StatementArguments = [after ?? 0]
             if let status {

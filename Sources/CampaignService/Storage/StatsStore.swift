@@ -6,7 +6,7 @@ extension CampaignStore {
     func statsTotals() async throws -> (
         ServiceStats.SignatureTotals, ServiceStats.OutboxTotals, ServiceStats.PledgeTotals, ServiceStats.TweetTotals
     ) {
-        try await pool.read { db in
+        try reading { db in
             let c = try Counters.all(db)
             let queued = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0
             let clicks = Dictionary(

@@ -45,7 +45,7 @@ func withinGrace(closedAt: Timestamp?, now: Timestamp) -> Bool {
 
 extension CampaignStore {
     func tokenRecord(token: String) async throws -> TokenRecord {
-        try await pool.read { db in try TokenSubject.find(token, db).record(db) }
+        try reading { db in try TokenSubject.find(token, db).record(db) }
     }
 
     /// Confirms a pending signature or pledge; idempotent. An RSVP needs no confirmation: its record.

@@ -64,7 +64,7 @@ extension CampaignStore {
     }
 
     func tweets() async throws -> [Tweet] {
-        try await pool.read { db in try Self.tweets(db) }
+        try reading { db in try Self.tweets(db) }
     }
 
     /// Replaces the tweets; a tweet whose id stays keeps its clicks.

@@ -44,6 +44,13 @@ public enum Systemd {
         return (st.st_mode & S_IFMT) == S_IFSOCK
     }
 
+    /// Whether `fd` is a pipe (FIFO) or a socket, the kinds of descriptor epoll can watch.
+    public static func isPipeOrSocket(_ fd: CInt) -> Bool {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return false }
+        return (st.st_mode & S_IFMT) == S_IFSOCK || (st.st_mode & S_IFMT) == S_IFIFO
+    }
+
     /// `sd_notify`; a no-op when not started by systemd.
     public static func notify(_ state: String) {
         _ = sd_notify(0, state)

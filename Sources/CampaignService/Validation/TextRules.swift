@@ -36,6 +36,14 @@ enum TextRules {
     }
 
     static func clean(_ value: String, field: String, max: Int, multiline: Bool) throws(ResponseError) -> String {
+        // Printable ASCII is already NFC and has no control characters: trim it without Foundation.
+        let utf8 = value.utf8
+        if utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            guard let first = utf8.firstIndex(where: { $0 != 0x20 }), let last = utf8.lastIndex(where: { $0 != 0x20 }) else { return "" }
+            let text = String(value[first...last])
+            guard text.utf8.count <= max else { throw .invalidParams(field: field, reason: "must be at most \(max) characters") }
+            return text
+        }
         let text = value.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
         for scalar in text.unicodeScalars {
             let isControl = scalar.properties.generalCategory == .control
