@@ -39,26 +39,25 @@ enum AddressRate {
     /// Records one new write from `ip`; returns how long until it would have been within the limit, or
     /// nil when it is. Every new write counts, over the limit or not.
     static func record(_ db: Database, scope: Scope, ip: String, limits: RateLimit, at now: Timestamp) throws -> Int? {
-        let salt = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'salt'") ?? ""
+        let salt = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'salt'")) ?? ""
         let key = Data(SHA256.hash(data: Data((salt + "|" + ip).utf8)).prefix(16))
         let nowMs = now.millisecondsSince1970
         let horizon = Int64(max(limits.burstWindowSeconds, limits.sustainedWindowSeconds)) * 1000
-        try db.execute(
-            sql: "DELETE FROM signAttempt WHERE scope = ? AND addressKey = ? AND at <= ?",
-            arguments: [scope.rawValue, key, nowMs - horizon])
+        try db.cachedStatement(sql: "DELETE FROM signAttempt WHERE scope = ? AND addressKey = ? AND at <= ?")
+            .execute(arguments: [scope.rawValue, key, nowMs - horizon])
         var retryAfterMs: Int64? = nil
         for (limit, window) in [(limits.burst, limits.burstWindowSeconds), (limits.sustained, limits.sustainedWindowSeconds)] {
             let since = nowMs - Int64(window) * 1000
             let times = try Int64.fetchAll(
-                db, sql: "SELECT at FROM signAttempt WHERE scope = ? AND addressKey = ? AND at > ? ORDER BY at",
+                db.cachedStatement(sql: "SELECT at FROM signAttempt WHERE scope = ? AND addressKey = ? AND at > ? ORDER BY at"),
                 arguments: [scope.rawValue, key, since])
             if times.count >= limit, let oldest = times.dropLast(limit - 1).last {
                 // When the oldest write that keeps the window full leaves it.
                 retryAfterMs = max(retryAfterMs ?? 0, oldest + Int64(window) * 1000 - nowMs)
             }
         }
-        try db.execute(
-            sql: "INSERT INTO signAttempt (scope, addressKey, at) VALUES (?, ?, ?)", arguments: [scope.rawValue, key, nowMs])
+        try db.cachedStatement(sql: "INSERT INTO signAttempt (scope, addressKey, at) VALUES (?, ?, ?)")
+            .execute(arguments: [scope.rawValue, key, nowMs])
         return retryAfterMs.map { Int(max($0, 1)) }
     }
 }

@@ -100,19 +100,31 @@ extension Timestamp {
 
 /// Random identifiers and tokens.
 enum Random {
-    /// `bytes` random bytes as unpadded base64url: 32 bytes give 256 bits.
+    /// `bytes` random bytes (a multiple of 8) as unpadded base64url: 32 bytes give 256 bits.
     static func token(bytes: Int = 32) -> String {
+        // Eight bytes per draw: each draw is a getrandom(2) call.
         var rng = SystemRandomNumberGenerator()
-        let data = Data((0..<bytes).map { _ in UInt8.random(in: .min ... .max, using: &rng) })
+        var data = Data(capacity: bytes)
+        for _ in 0..<(bytes + 7) / 8 { withUnsafeBytes(of: rng.next() as UInt64) { data.append(contentsOf: $0) } }
+        data = data.prefix(bytes)
         return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
 
     /// An opaque id such as `sig_4k2j9x0q7m3p1v8c`.
     static func id(prefix: String) -> String {
-        let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz")
+        let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
         var rng = SystemRandomNumberGenerator()
-        return prefix + "_" + String((0..<16).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] })
+        // 16 characters of 5 bits: 80 bits from two draws.
+        var bits = rng.next() as UInt64
+        var more = rng.next() as UInt64
+        var out = Array(prefix.utf8) + [UInt8(ascii: "_")]
+        for i in 0..<16 {
+            if i == 12 { bits = more; more = 0 }
+            out.append(alphabet[Int(bits & 31)])
+            bits >>= 5
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -11,9 +11,9 @@ enum Counters {
 
     static func add(_ db: Database, _ name: String, _ delta: Int) throws {
         guard delta != 0 else { return }
-        try db.execute(
-            sql: "INSERT INTO counter (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
-            arguments: [name, delta])
+        try db.cachedStatement(
+            sql: "INSERT INTO counter (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value"
+        ).execute(arguments: [name, delta])
     }
 
     static func all(_ db: Database) throws -> [String: Int] {

@@ -21,12 +21,9 @@ enum Outbox {
         throws
     {
         guard let seq, let email else { return }
-        try db.execute(
-            sql: """
-                INSERT INTO outbox (kind, subjectKind, subjectSeq, toName, toEmail, createdAt)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [kind.rawValue, subject.rawValue, seq, name ?? "", email, now.millisecondsSince1970])
+        try db.cachedStatement(
+            sql: "INSERT INTO outbox (kind, subjectKind, subjectSeq, toName, toEmail, createdAt) VALUES (?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [kind.rawValue, subject.rawValue, seq, name ?? "", email, now.millisecondsSince1970])
     }
 
     static func enqueue(_ db: Database, kind: MessageKind, signature: SignatureRow, at now: Timestamp) throws {
