@@ -1,2 +1,2 @@
-// Placeholder: the load generator is being written.
-print("campaign-bench")
+// campaign-bench: a closed-loop load generator for campaignd (see CampaignBench.swift).
+CampaignBench.main()
