@@ -51,3 +51,19 @@ format:
 
 clean:
 	rm -rf .build $(STATE)
+
+# Benchmarks (Benchmarks/README.md). `make bench`: campaignd and its two floors in one run, with ratios
+# (BENCH_SECONDS, BENCH_WARMUP); `make bench-floors`: the floors alone; `make bench-data [ROWS=10000000]
+# [STATE=var-bench]`: a database of ROWS signatures for campaignd, quickly (a fixture: loaded unsynced).
+.PHONY: bench bench-floors bench-data
+ROWS ?= 10000000
+BENCH_STATE = $(if $(filter command line environment environment override,$(origin STATE)),$(STATE),var-bench)
+
+bench:
+	@Benchmarks/bench.sh
+
+bench-floors:
+	@Benchmarks/bench.sh floors
+
+bench-data:
+	@Benchmarks/bench-data.sh $(ROWS) $(BENCH_STATE)

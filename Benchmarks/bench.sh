@@ -1,0 +1,310 @@
+#!/usr/bin/env bash
+# bench.sh — `make bench`: campaignd and its two floors, one after another, in one run.
+#
+#   Benchmarks/bench.sh            the transport floor, campaignd, the storage floor; table + ratios
+#   Benchmarks/bench.sh floors     only the floors (`make bench-floors`)
+#
+# Writes every figure to .build/bench/results.json (floors only: .build/bench/floors.json).
+#
+# Environment:
+#   BENCH_SECONDS          measured seconds of each run (default 10)
+#   BENCH_WARMUP           warm-up seconds before each run (default 2)
+#   BENCH_FLOOR_BATCH      rows per transaction for the storage floor (default: campaignd's own
+#                          transaction size during the signing run, from service.stats `writes`
+#                          {writes, transactions, averageBatch}, rounded; else 1)
+#   BENCH_FLOOR_BATCHES    floors mode: the batch sizes to run the storage floor at (default "1 32")
+#   BENCH_COUNT_MIX, BENCH_SIGN_MIX, BENCH_RSVP_MIX   campaign-bench --mix values
+#                          (default count=1, sign=1, rsvp=1)
+#   BENCH_EVENT            event for the RSVP run (default connect-2027-protest)
+#   BENCH_SKIP_BUILD=1     use the binaries already in .build/release
+#   CAMPAIGND, CAMPAIGN_BENCH   other binaries to run (e.g. for trying the script)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+MODE=${1:-all}
+case $MODE in all | floors) ;; *) echo "usage: $0 [floors]" >&2; exit 64 ;; esac
+
+DURATION=${BENCH_SECONDS:-10}
+WARMUP=${BENCH_WARMUP:-2}
+COUNT_MIX=${BENCH_COUNT_MIX:-count=1}
+SIGN_MIX=${BENCH_SIGN_MIX:-sign=1}
+RSVP_MIX=${BENCH_RSVP_MIX:-rsvp=1}
+EVENT=${BENCH_EVENT:-connect-2027-protest}
+CAMPAIGN=Schemas/examples/northwind.campaign.json
+OUT=$ROOT/.build/bench
+
+log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
+die() { echo "bench: $*" >&2; exit 1; }
+
+# --- dependencies and builds ------------------------------------------------------------------------
+scripts/install-deps.sh
+if ! command -v cc >/dev/null; then
+    echo "installing: gcc libc6-dev"
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq gcc libc6-dev >/dev/null
+fi
+
+mkdir -p "$OUT"
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+    log "building release binaries (campaignd, campaign-bench)"
+    swift build -c release --product campaign-bench
+    [ "$MODE" = floors ] || swift build -c release --product campaignd
+fi
+BIN=$ROOT/.build/release
+CAMPAIGND=${CAMPAIGND:-$BIN/campaignd}
+LOADGEN=${CAMPAIGN_BENCH:-$BIN/campaign-bench}
+[ -x "$LOADGEN" ] || die "no $LOADGEN"
+[ "$MODE" = floors ] || [ -x "$CAMPAIGND" ] || die "no $CAMPAIGND"
+
+log "compiling the floors into $OUT"
+cc -O2 -Wall -o "$OUT/transport-floor" Benchmarks/transport-floor.c
+cc -O2 -Wall -o "$OUT/storage-floor" Benchmarks/storage-floor.c -lsqlite3
+
+# --- processes and cleanup --------------------------------------------------------------------------
+# Sockets live in a short /tmp path (sun_path is 108 bytes); databases on the repository's disk, not a
+# tmpfs /tmp, so that fsync costs what it costs.
+SOCKS=$(mktemp -d /tmp/campaign-bench.XXXXXX)
+DATA=$(mktemp -d "$OUT/run.XXXXXX")
+PIDS=()
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    rm -rf "$SOCKS" "$DATA"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+forget() { # forget PID: no longer ours to clean up (it has been waited for)
+    local p keep=()
+    for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+    PIDS=("${keep[@]}")
+}
+
+stop() { # stop PID: SIGTERM, wait for it
+    local pid=$1
+    if kill -TERM "$pid" 2>/dev/null; then
+        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+    forget "$pid"
+}
+
+wait_for_socket() { # wait_for_socket PATH PID
+    for _ in $(seq 300); do
+        [ -S "$1" ] && return 0
+        kill -0 "$2" 2>/dev/null || die "the server for $1 exited"
+        sleep 0.1
+    done
+    die "no socket at $1 after 30 s"
+}
+
+FAILED=()
+# last_object FILE: the last line of FILE that is a JSON object (campaign-bench --json prints one).
+last_object() { grep '^[[:space:]]*{' "$1" | tail -1 | jq -ce 'objects' 2>/dev/null; }
+# bench NAME SOCKET ARGS...: one campaign-bench run; its JSON object in $DATA/NAME.json ("null" if it failed).
+bench() {
+    local name=$1 socket=$2; shift 2
+    if "$LOADGEN" --socket "$socket" --duration "$DURATION" --warmup "$WARMUP" --json --label "$name" "$@" \
+        >"$DATA/$name.out" 2>"$DATA/$name.err" && last_object "$DATA/$name.out" >"$DATA/$name.json"; then
+        jq -r --arg n "$name" '"   \($n): \(.throughput | floor) req/s, p50 \(.p50Ms) ms, p99 \(.p99Ms) ms, max \(.maxMs) ms, ok \(.ok), errors \(.errors)"' \
+            "$DATA/$name.json" >&2
+    else
+        echo "null" >"$DATA/$name.json"
+        FAILED+=("$name")
+        echo "   $name: FAILED (campaign-bench $*)" >&2
+        sed 's/^/     /' "$DATA/$name.err" "$DATA/$name.out" | tail -5 >&2
+    fi
+}
+
+storage_floor() { # storage_floor NAME BATCH
+    local name=$1 batch=$2
+    if "$OUT/storage-floor" --batch "$batch" --seconds "$DURATION" --json "$DATA/$name.sqlite" >"$DATA/$name.json"; then
+        jq -r --arg n "$name" '"   \($n): \(.rowsPerSecond | floor) rows/s in transactions of \(.batch)"' "$DATA/$name.json" >&2
+    else
+        echo "null" >"$DATA/$name.json"
+        FAILED+=("$name")
+    fi
+    rm -f "$DATA/$name.sqlite" "$DATA/$name.sqlite-wal" "$DATA/$name.sqlite-shm"
+}
+
+transport_floor() {
+    log "transport floor: $COUNT_MIX, 16 connections x depth 32"
+    "$OUT/transport-floor" "$SOCKS/floor.sock" 2>/dev/null &
+    local pid=$!
+    PIDS+=("$pid")
+    wait_for_socket "$SOCKS/floor.sock" "$pid"
+    bench transport-floor "$SOCKS/floor.sock" --mix "$COUNT_MIX" --connections 16 --depth 32
+    stop "$pid"
+}
+
+meta() {
+    jq -n --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+        --arg dirty "$(git status --porcelain 2>/dev/null | head -1)" --arg kernel "$(uname -sr)" \
+        --argjson cpus "$(nproc)" --argjson seconds "$DURATION" --argjson warmup "$WARMUP" \
+        --arg sqlite "$(sqlite3 --version | cut -d' ' -f1)" \
+        '{date: $date, commit: $commit, dirty: ($dirty != ""), kernel: $kernel, cpus: $cpus, sqlite: $sqlite,
+          seconds: $seconds, warmup: $warmup}'
+}
+
+# --- floors only ------------------------------------------------------------------------------------
+if [ "$MODE" = floors ]; then
+    transport_floor
+    batches=${BENCH_FLOOR_BATCHES:-1 32}
+    log "storage floor: batches $batches, ${DURATION} s each"
+    for b in $batches; do storage_floor "storage-floor-$b" "$b"; done
+    meta >"$DATA/meta.json"
+    jq -n --slurpfile meta "$DATA/meta.json" --slurpfile tf "$DATA/transport-floor.json" \
+        --argjson sf "$(for b in $batches; do cat "$DATA/storage-floor-$b.json"; done | jq -cs .)" \
+        '{meta: $meta[0], transportFloor: $tf[0], storageFloor: $sf}' >"$OUT/floors.json"
+    echo
+    jq -r '"transport floor: \(.transportFloor.throughput // "n/a" | if type == "number" then round else . end) req/s (count, 16x32)",
+           (.storageFloor[] | select(. != null) | "storage floor:   \(.rowsPerSecond) rows/s (batch \(.batch), WAL, synchronous=FULL)")' \
+        "$OUT/floors.json"
+    echo "figures: $OUT/floors.json"
+    [ ${#FAILED[@]} -eq 0 ] || die "failed: ${FAILED[*]}"
+    exit 0
+fi
+
+# --- a. transport floor -----------------------------------------------------------------------------
+transport_floor
+
+# --- b. campaignd -----------------------------------------------------------------------------------
+log "campaignd (release), fresh state in $DATA/state, rate limits out of the way"
+"$CAMPAIGND" --listen "$SOCKS/public.sock" --admin-listen "$SOCKS/admin.sock" --state-dir "$DATA/state" \
+    --campaign "$CAMPAIGN" --log-level warning \
+    --sign-burst 1000000000 --sign-sustained 1000000000 \
+    --pledge-burst 1000000000 --pledge-sustained 1000000000 \
+    --rsvp-burst 1000000000 --rsvp-sustained 1000000000 \
+    2>"$DATA/campaignd.log" &
+DPID=$!
+PIDS+=("$DPID")
+wait_for_socket "$SOCKS/public.sock" "$DPID"
+wait_for_socket "$SOCKS/admin.sock" "$DPID"
+rpc() { Clients/shell/campaign-rpc -t 10 "$@" 2>/dev/null | jq -c '.result // empty' 2>/dev/null || true; }
+pending() { rpc -s "$SOCKS/public.sock" signatures.count | jq -r '.pending // 0'; }
+
+log "campaignd: signatures.count, 16 connections x depth 32"
+bench count "$SOCKS/public.sock" --mix "$COUNT_MIX" --connections 16 --depth 32
+
+log "campaignd: durable letter.sign, 64 connections x depth 1"
+before=$(pending)
+rpc -s "$SOCKS/admin.sock" service.stats >"$DATA/stats-before-sign.json"
+bench sign "$SOCKS/public.sock" --mix "$SIGN_MIX" --connections 64 --depth 1
+after=$(pending)
+rpc -s "$SOCKS/admin.sock" service.stats >"$DATA/stats-after-sign.json"
+# The signing run's own transaction size: the change in service.stats writes / transactions over the run,
+# else the cumulative writes.averageBatch, else nothing.
+avg_batch=$(jq -rn --slurpfile b "$DATA/stats-before-sign.json" --slurpfile a "$DATA/stats-after-sign.json" '
+    ($b[0].writes // {}) as $wb | ($a[0].writes // {}) as $wa |
+    if ($wa.writes | type) == "number" and ($wb.writes | type) == "number" and ($wa.transactions // 0) > ($wb.transactions // 0)
+    then (($wa.writes - $wb.writes) / ($wa.transactions - $wb.transactions) * 100 | round) / 100
+    else ($wa.averageBatch // empty) end' 2>/dev/null || true)
+
+log "campaignd: signatures.count (4 x depth 1) while letter.sign runs flat out (64 x depth 1)"
+"$LOADGEN" --socket "$SOCKS/public.sock" --duration "$DURATION" --warmup "$WARMUP" --json --label sign-during-count \
+    --mix "$SIGN_MIX" --connections 64 --depth 1 >"$DATA/sign-background.out" 2>"$DATA/sign-background.err" &
+SIGNPID=$!
+PIDS+=("$SIGNPID")
+bench count-under-signing "$SOCKS/public.sock" --mix "$COUNT_MIX" --connections 4 --depth 1
+sign_status=0
+wait "$SIGNPID" || sign_status=$?
+forget "$SIGNPID"
+if [ "$sign_status" = 0 ] && last_object "$DATA/sign-background.out" >"$DATA/sign-during-count.json"; then
+    jq -r '"   sign (background): \(.throughput | floor) req/s, p99 \(.p99Ms) ms, errors \(.errors)"' "$DATA/sign-during-count.json" >&2
+else
+    echo null >"$DATA/sign-during-count.json"
+    FAILED+=("sign-during-count")
+fi
+
+log "campaignd: RSVPs to $EVENT, 16 connections x depth 1 (capacity fills; waitlisted RSVPs count as successes)"
+bench rsvp "$SOCKS/public.sock" --mix "$RSVP_MIX" --event "$EVENT" --connections 16 --depth 1
+
+rpc -s "$SOCKS/admin.sock" service.stats >"$DATA/stats-final.json"
+stop "$DPID"
+
+# --- c. storage floor -------------------------------------------------------------------------------
+if [ -n "${BENCH_FLOOR_BATCH:-}" ]; then
+    batch=$BENCH_FLOOR_BATCH
+    batch_source="BENCH_FLOOR_BATCH"
+elif [ -n "$avg_batch" ]; then
+    batch=$(awk -v b="$avg_batch" 'BEGIN { r = int(b + 0.5); print (r < 1 ? 1 : r) }')
+    batch_source="campaignd's transactions during the signing run (service.stats writes): $avg_batch rows each"
+else
+    batch=1
+    batch_source="default: service.stats has no writes.averageBatch yet"
+fi
+log "storage floor: batch $batch ($batch_source)"
+storage_floor storage-floor "$batch"
+if [ "$batch" != 1 ]; then storage_floor storage-floor-batch1 1; else cp "$DATA/storage-floor.json" "$DATA/storage-floor-batch1.json"; fi
+
+# --- d. results -------------------------------------------------------------------------------------
+meta >"$DATA/meta.json"
+jq -n \
+    --slurpfile meta "$DATA/meta.json" \
+    --slurpfile tf "$DATA/transport-floor.json" \
+    --slurpfile count "$DATA/count.json" \
+    --slurpfile sign "$DATA/sign.json" \
+    --slurpfile cus "$DATA/count-under-signing.json" \
+    --slurpfile sdc "$DATA/sign-during-count.json" \
+    --slurpfile rsvp "$DATA/rsvp.json" \
+    --slurpfile sf "$DATA/storage-floor.json" \
+    --slurpfile sf1 "$DATA/storage-floor-batch1.json" \
+    --slurpfile stats "$DATA/stats-final.json" \
+    --argjson rowsInserted "$((after - before))" \
+    --arg batchSource "$batch_source" \
+    --arg avgBatch "$avg_batch" \
+    '
+    def ratio(a; b): if (a | type) == "number" and (b | type) == "number" and b > 0 then (a / b * 1000 | round) / 1000 else null end;
+    {
+      meta: $meta[0],
+      transportFloor: $tf[0],
+      campaignd: {
+        count: $count[0],
+        sign: ($sign[0] + {rowsInserted: $rowsInserted}),
+        countUnderSigning: $cus[0],
+        signDuringCount: $sdc[0],
+        rsvp: $rsvp[0],
+        averageBatch: (if $avgBatch == "" then null else ($avgBatch | tonumber) end),
+        stats: ($stats[0] // null)
+      },
+      storageFloor: ($sf[0] + {batchSource: $batchSource}),
+      storageFloorBatch1: $sf1[0],
+      summary: {
+        countThroughput: $count[0].throughput,
+        transportFloorThroughput: $tf[0].throughput,
+        countVsTransportFloor: ratio($count[0].throughput; $tf[0].throughput),
+        signRowsPerSecond: $sign[0].throughput,
+        storageFloorRowsPerSecond: $sf[0].rowsPerSecond,
+        storageFloorBatch: $sf[0].batch,
+        signVsStorageFloor: ratio($sign[0].throughput; $sf[0].rowsPerSecond),
+        countP99UnderSigningMs: $cus[0].p99Ms,
+        rsvpThroughput: $rsvp[0].throughput
+      }
+    }' >"$OUT/results.json"
+
+echo
+jq -r '
+  def n: if . == null then "n/a" elif (. | type) == "number" then (if . >= 100 then (. | round | tostring) else ((. * 100 | round) / 100 | tostring) end) else tostring end;
+  def pad(w): tostring | . + ([range(0; w - length)] | map(" ") | join(""));
+  def row(a; b; c; d): "\(a | pad(40)) \(b | pad(11)) \(c | pad(40)) \(d)";
+  .summary as $s | .meta as $m |
+  "campaignd benchmark \($m.date), commit \($m.commit)\(if $m.dirty then "+dirty" else "" end), \($m.cpus) CPUs, SQLite \($m.sqlite), \($m.seconds) s runs after \($m.warmup) s warm-up",
+  "",
+  row("figure"; "campaignd"; "floor"; "campaignd/floor"),
+  row("signatures.count 16x32, req/s"; ($s.countThroughput | n); "\($s.transportFloorThroughput | n) (transport floor)"; ($s.countVsTransportFloor | n)),
+  row("letter.sign 64x1 durable, rows/s"; ($s.signRowsPerSecond | n); "\($s.storageFloorRowsPerSecond | n) (storage floor, batch \($s.storageFloorBatch | n))"; ($s.signVsStorageFloor | n)),
+  row("signatures.count p99 while signing, ms"; ($s.countP99UnderSigningMs | n); "-"; "-"),
+  row("rsvps.create 16x1, req/s"; ($s.rsvpThroughput | n); "-"; "-"),
+  "",
+  "storage floor batch: \(.storageFloor.batch) (\(.storageFloor.batchSource)); at batch 1: \(.storageFloorBatch1.rowsPerSecond | n) rows/s",
+  "rows inserted by the signing run (pending before/after): \(.campaignd.sign.rowsInserted // "n/a")"
+' "$OUT/results.json"
+echo "figures: $OUT/results.json"
+[ ${#FAILED[@]} -eq 0 ] || die "failed runs: ${FAILED[*]}"
