@@ -55,7 +55,7 @@ clean:
 # Benchmarks (Benchmarks/README.md). `make bench`: campaignd and its two floors in one run, with ratios
 # (BENCH_SECONDS, BENCH_WARMUP); `make bench-floors`: the floors alone; `make bench-data [ROWS=10000000]
 # [STATE=var-bench]`: a database of ROWS signatures for campaignd, quickly (a fixture: loaded unsynced).
-.PHONY: bench bench-floors bench-data
+.PHONY: bench bench-floors bench-data bench-scale
 ROWS ?= 10000000
 BENCH_STATE = $(if $(filter command line environment environment override,$(origin STATE)),$(STATE),var-bench)
 
@@ -67,3 +67,7 @@ bench-floors:
 
 bench-data:
 	@Benchmarks/bench-data.sh $(ROWS) $(BENCH_STATE)
+
+# Scale figures on the bench-data database: cold start, memory, count and list at depth, export.
+bench-scale:
+	@python3 Benchmarks/scale.py $(BENCH_STATE)
