@@ -9,6 +9,7 @@ public struct CampaignCore: Sendable {
     public let metrics: ServiceMetrics
     public let registry: MethodRegistry
     public let feed: ChangeFeed
+    let countsCache: CountsCache
 
     public init(store: CampaignStore, limits: Dispatcher.Limits = .init(), logger: Logger = Logger(label: "campaignd")) {
         let metrics = ServiceMetrics()
@@ -28,6 +29,7 @@ public struct CampaignCore: Sendable {
         self.store = store
         self.metrics = metrics
         self.feed = feed
+        self.countsCache = CountsCache(store: store)
         self.registry = registry
         self.dispatcher = Dispatcher(registry: registry, limits: limits, metrics: metrics, logger: logger)
     }

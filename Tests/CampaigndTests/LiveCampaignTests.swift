@@ -145,4 +145,25 @@ import Testing
         #expect(fundraiser["pledgeCount"] as? Int == 0)
         server.stop()
     }
+
+    @Test func signaturesCountIsExactAfterEveryCommitWhicheverProcessMadeIt() throws {
+        let dir = try Paths.temporaryDirectory()
+        let (a, b) = try twoServices(dir)
+        let reader = try LineClient(path: dir + "/public.sock")
+        let writerA = try LineClient(path: dir + "/public.sock")
+        let writerB = try LineClient(path: dir + "/b.sock")
+        for i in 0..<20 {
+            let writer = i % 2 == 0 ? writerA : writerB
+            _ = try writer.call("letter.sign", #"{"name":"E","email":"e\#(i)@example.org"}"#, id: i)
+            let count = try reader.call("signatures.count", id: 100 + i)
+            #expect((JSON.result(count)?["pending"] as? Int) == i + 1)
+        }
+        // The fast path keeps the ordinary path's answers for everything else.
+        #expect(JSON.errorCode(try reader.call("signatures.count", #"{"extra":1}"#)) == -32602)
+        reader.send(#"{"jsonrpc":"2.0","method":"signatures.count"}"# + "\n")
+        let reply = try reader.call("service.health", id: 7)
+        #expect(reply["id"] as? Int == 7)
+        a.stop()
+        b.stop()
+    }
 }

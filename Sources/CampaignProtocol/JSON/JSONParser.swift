@@ -6,19 +6,41 @@ public struct JSONParser {
     }
 
     public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = 64) throws(Failure) -> JSONValue {
-        let array = Array(bytes)
-        return try array.withUnsafeBufferPointer { (buffer) throws(Failure) -> JSONValue in
-            var parser = Cursor(bytes: buffer, maxDepth: maxDepth)
-            parser.skipWhitespace()
-            let value = try parser.parseValue(depth: 0)
-            parser.skipWhitespace()
-            guard parser.index == buffer.count else { throw parser.fail("unexpected data after the value") }
-            return value
-        }
+        try parse(Array(bytes), maxDepth: maxDepth)
+    }
+
+    /// The concrete entry points: a generic one across a module boundary runs unspecialised, slowly.
+    public static func parse(_ bytes: [UInt8], maxDepth: Int = 64) throws(Failure) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(Failure) -> JSONValue in try parse(buffer, maxDepth: maxDepth) }
+    }
+
+    public static func parse(_ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = 64) throws(Failure) -> JSONValue {
+        var parser = Cursor(bytes: buffer, maxDepth: maxDepth)
+        parser.skipWhitespace()
+        let value = try parser.parseValue(depth: 0)
+        parser.skipWhitespace()
+        guard parser.index == buffer.count else { throw parser.fail("unexpected data after the value") }
+        return value
     }
 
     public static func parse(_ text: String, maxDepth: Int = 64) throws(Failure) -> JSONValue {
         try parse(Array(text.utf8), maxDepth: maxDepth)
+    }
+
+    /// Whether `needle` occurs in `haystack`: a plain byte search, cheap enough to run before parsing.
+    public static func contains(_ needle: [UInt8], in haystack: UnsafeRawBufferPointer) -> Bool {
+        guard let first = needle.first, needle.count <= haystack.count else { return false }
+        var i = 0
+        let last = haystack.count - needle.count
+        while i <= last {
+            if haystack[i] == first {
+                var j = 1
+                while j < needle.count && haystack[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return true }
+            }
+            i += 1
+        }
+        return false
     }
 
     struct Cursor {

@@ -102,13 +102,10 @@ public struct CampaignServer: Service {
     }
 
     func listen(_ source: ListenerSource) async throws -> Listener {
-        let configuration = self.configuration
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-        let initializer: @Sendable (any Channel) -> EventLoopFuture<ConnectionHandler.Channel> = { channel in
-            channel.eventLoop.makeCompletedFuture { try ConnectionHandler.wrap(channel, configuration: configuration) }
-        }
+        let initializer = connectionInitializer()
         switch source {
         case .unixPath(let path, let role):
             try UnixSocketPath.prepare(path)
@@ -125,11 +122,22 @@ public struct CampaignServer: Service {
         }
     }
 
-    func connect(_ source: ListenerSource) async throws -> ConnectionHandler.Channel {
+    /// Sets up each new connection's pipeline, with the `signatures.count` fast path.
+    func connectionInitializer() -> @Sendable (any Channel) -> EventLoopFuture<ConnectionHandler.Channel> {
         let configuration = self.configuration
-        let initializer: @Sendable (any Channel) -> EventLoopFuture<ConnectionHandler.Channel> = { channel in
-            channel.eventLoop.makeCompletedFuture { try ConnectionHandler.wrap(channel, configuration: configuration) }
+        let cache = core.countsCache
+        let metrics = core.metrics
+        let maxDepth = core.dispatcher.limits.maxDepth
+        return { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try ConnectionHandler.wrap(
+                    channel, configuration: configuration, fastCount: FastCountHandler(cache: cache, metrics: metrics, maxDepth: maxDepth))
+            }
         }
+    }
+
+    func connect(_ source: ListenerSource) async throws -> ConnectionHandler.Channel {
+        let initializer = connectionInitializer()
         switch source {
         case .connectedSocket(let fd, _):
             return try await ClientBootstrap(group: group).withConnectedSocket(fd, channelInitializer: initializer)

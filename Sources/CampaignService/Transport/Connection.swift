@@ -21,7 +21,9 @@ struct ConnectionHandler: Sendable {
     typealias Channel = NIOAsyncChannel<Frame, ByteBuffer>
 
     /// Sets up a new channel's pipeline and wraps it for async use.
-    static func wrap(_ channel: any NIOCore.Channel, configuration: ServerConfiguration) throws -> Channel {
+    static func wrap(_ channel: any NIOCore.Channel, configuration: ServerConfiguration, fastCount: FastCountHandler? = nil) throws
+        -> Channel
+    {
         // End of input (a client's half-close, stdin's EOF, or our own shutdown) must not close the
         // output before every request already read is answered.
         try channel.syncOptions?.setOption(.allowRemoteHalfClosure, value: true)
@@ -29,6 +31,7 @@ struct ConnectionHandler: Sendable {
         try pipeline.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(configuration.idleTimeoutSeconds))))
         try pipeline.addHandler(IdleCloser())
         try addFraming(to: pipeline, maxFrameBytes: configuration.maxFrameBytes)
+        if let fastCount { try pipeline.addHandler(fastCount) }
         return try NIOAsyncChannel(
             wrappingChannelSynchronously: channel,
             configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8)))

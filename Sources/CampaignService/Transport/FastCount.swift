@@ -1,0 +1,93 @@
+import CampaignProtocol
+import GRDB
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// `signatures.count` is what crowds reload. It is answered on the event loop, from a reply cached
+/// until the database changes: a request that hops to a task and back costs more than the read.
+///
+/// Exactness: the cache is keyed by `PRAGMA data_version` of the store's watcher connection, which
+/// changes with every commit by any other connection — this process's writer or another process's —
+/// and is read in the same transaction as the figures it guards.
+final class CountsCache: Sendable {
+    private let store: CampaignStore
+    private let cached = NIOLockedValueBox<(version: Int, result: [UInt8])?>(nil)
+
+    init(store: CampaignStore) { self.store = store }
+
+    /// The encoded `SignatureCounts`, as the dispatcher would encode them.
+    func result() throws -> [UInt8] {
+        try store.watcher.read { db in
+            let version = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? -1
+            if let hit = cached.withLockedValue({ $0 }), hit.version == version { return hit.result }
+            let result = Array(try JSONCoding.shared.encode(try Counters.signatureCounts(db)))
+            cached.withLockedValue { $0 = (version, result) }
+            return result
+        }
+    }
+}
+
+/// Answers a plain `signatures.count` request itself and passes every other frame on unchanged.
+final class FastCountHandler: ChannelInboundHandler {
+    typealias InboundIn = Frame
+    typealias InboundOut = Frame
+    typealias OutboundOut = ByteBuffer
+
+    let cache: CountsCache
+    let metrics: ServiceMetrics
+    let maxDepth: Int
+    /// The figures for the requests of one read: they arrived together, after every commit the
+    /// check sees, so one check answers them all. Replies go out with one flush.
+    private var batchResult: [UInt8]?
+    private var wrote = false
+
+    init(cache: CountsCache, metrics: ServiceMetrics, maxDepth: Int) {
+        self.cache = cache
+        self.metrics = metrics
+        self.maxDepth = maxDepth
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .message(let buffer) = unwrapInboundIn(data), let id = Self.countRequestID(buffer, maxDepth: maxDepth),
+            let result = batchResult ?? (try? cache.result())
+        else {
+            context.fireChannelRead(data)
+            return
+        }
+        batchResult = result
+        metrics.recordRequest(failed: false)
+        // A notification gets no reply.
+        guard let id else { return }
+        context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: Response.result(id: id, result))), promise: nil)
+        wrote = true
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        batchResult = nil
+        if wrote {
+            wrote = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    /// The id of a well-formed single `signatures.count` request (`.some(nil)` for a notification), or
+    /// nil for anything else, which then takes the ordinary path with its errors.
+    static let marker = Array(#""signatures.count""#.utf8)
+
+    static func countRequestID(_ buffer: ByteBuffer, maxDepth: Int) -> RequestID?? {
+        // Cheap test before parsing: most frames are not counts.
+        let parsed = buffer.withUnsafeReadableBytes { bytes -> JSONValue? in
+            guard bytes.count < 512, JSONParser.contains(marker, in: bytes) else { return nil }
+            return try? JSONParser.parse(bytes.assumingMemoryBound(to: UInt8.self), maxDepth: maxDepth)
+        }
+        guard let value = parsed, case .success(let request) = Request.validate(value), request.method == CountSignatures.name
+        else { return nil }
+        switch request.params {
+        case nil: break
+        case .object(let members)? where members.isEmpty: break
+        default: return nil
+        }
+        return .some(request.id)
+    }
+}
