@@ -186,3 +186,27 @@ import Testing
         #expect(fraction["error"]?["data"]?["field"] == .string("limit"))
     }
 }
+
+/// The event-loop path for `signatures.count` answers byte for byte as the dispatcher does.
+@Suite struct FastCountTests {
+    @Test(arguments: ["1", "0", #""req-9""#, "null", "-2.5e1"])
+    func fastCountReplyEqualsTheDispatchersReply(id: String) async throws {
+        let h = try await Harness.make()
+        _ = try await h.call(SignLetter(name: "A", email: "a@example.org"), role: .public)
+        let request = #"{"jsonrpc":"2.0","method":"signatures.count","id":\#(id)}"#
+        let general = try #require(await h.core.dispatcher.respond(to: Array(request.utf8), context: CallContext(role: .public)))
+        let result = try h.core.countsCache.result()
+        var fast = Array(#"{"jsonrpc":"2.0","id":"#.utf8) + Array(id.utf8) + Array(#","result":"#.utf8) + result
+        fast.append(UInt8(ascii: "}"))
+        #expect(String(decoding: fast, as: UTF8.self) == String(decoding: general, as: UTF8.self))
+    }
+
+    @Test func cachedCountsFollowEveryCommit() async throws {
+        let h = try await Harness.make()
+        for i in 1...5 {
+            _ = try await h.call(SignLetter(name: "A", email: "a\(i)@example.org"), role: .public)
+            let counts = try JSONParser.parse(try h.core.countsCache.result())
+            #expect(counts["pending"] == JSONValue(i))
+        }
+    }
+}

@@ -27,7 +27,8 @@ final class CountsCache: Sendable {
     }
 }
 
-/// Answers a plain `signatures.count` request itself and passes every other frame on unchanged.
+/// Answers a plain `signatures.count` request itself (see `FastRequestMatch`) and passes every other
+/// frame on unchanged.
 final class FastCountHandler: ChannelInboundHandler {
     typealias InboundIn = Frame
     typealias InboundOut = Frame
@@ -48,7 +49,10 @@ final class FastCountHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .message(let buffer) = unwrapInboundIn(data), let id = Self.countRequestID(buffer, maxDepth: maxDepth),
+        guard case .message(let frame) = unwrapInboundIn(data),
+            let match = frame.withUnsafeReadableBytes({ raw in
+                FastRequestMatch.parameterless(raw.assumingMemoryBound(to: UInt8.self), method: Self.method)
+            }),
             let result = batchResult ?? (try? cache.result())
         else {
             context.fireChannelRead(data)
@@ -57,8 +61,14 @@ final class FastCountHandler: ChannelInboundHandler {
         batchResult = result
         metrics.recordRequest(failed: false)
         // A notification gets no reply.
-        guard let id else { return }
-        context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: Response.result(id: id, result))), promise: nil)
+        guard case .request(let idStart, let idEnd) = match else { return }
+        var reply = context.channel.allocator.buffer(capacity: 40 + (idEnd - idStart) + result.count)
+        reply.writeStaticString(#"{"jsonrpc":"2.0","id":"#)
+        reply.writeImmutableBuffer(frame.getSlice(at: frame.readerIndex + idStart, length: idEnd - idStart) ?? ByteBuffer())
+        reply.writeStaticString(#","result":"#)
+        reply.writeBytes(result)
+        reply.writeInteger(UInt8(ascii: "}"))
+        context.write(wrapOutboundOut(reply), promise: nil)
         wrote = true
     }
 
@@ -71,23 +81,5 @@ final class FastCountHandler: ChannelInboundHandler {
         context.fireChannelReadComplete()
     }
 
-    /// The id of a well-formed single `signatures.count` request (`.some(nil)` for a notification), or
-    /// nil for anything else, which then takes the ordinary path with its errors.
-    static let marker = Array(#""signatures.count""#.utf8)
-
-    static func countRequestID(_ buffer: ByteBuffer, maxDepth: Int) -> RequestID?? {
-        // Cheap test before parsing: most frames are not counts.
-        let parsed = buffer.withUnsafeReadableBytes { bytes -> JSONValue? in
-            guard bytes.count < 512, JSONParser.contains(marker, in: bytes) else { return nil }
-            return try? JSONParser.parse(bytes.assumingMemoryBound(to: UInt8.self), maxDepth: maxDepth)
-        }
-        guard let value = parsed, case .success(let request) = Request.validate(value), request.method == CountSignatures.name
-        else { return nil }
-        switch request.params {
-        case nil: break
-        case .object(let members)? where members.isEmpty: break
-        default: return nil
-        }
-        return .some(request.id)
-    }
+    static let method = Array(CountSignatures.name.utf8)
 }
