@@ -66,7 +66,7 @@ import Testing
             directory: dir, environment: ["JOURNAL_STREAM": "\(st.st_dev):\(st.st_ino)"], stderrPath: logPath)
         try server.waitForSocket(dir + "/public.sock")
         server.signal(SIGTERM)
-        #expect(server.waitForExit() == 0)
+        #expect(server.waitForExit() == 0, "\(server.stderr)")
         let lines = server.stderr.split(separator: "\n")
         #expect(!lines.isEmpty)
         #expect(lines.allSatisfy { $0.hasPrefix("<6>") || $0.hasPrefix("<5>") || $0.hasPrefix("<4>") })
