@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Testing
 
 /// SPEC §2 systemd integration and shutdown: READY/STATUS/STOPPING, SIGTERM, exit when idle, restarts.
@@ -26,6 +27,28 @@ import Testing
         let stored = try Database.count(dir + "/state/campaign.sqlite", "SELECT COUNT(*) FROM signature")
         #expect(stored == answered)
         #expect(!FileManager.default.fileExists(atPath: dir + "/public.sock"))
+    }
+
+    @Test func connectionsArrivingDuringShutdownDoNotCrashIt() throws {
+        for _ in 0..<5 {
+            let dir = try Paths.temporaryDirectory()
+            let server = try ServerProcess.listening(dir)
+            let done = NIOLockedValueBox(false)
+            let hammer = Thread {
+                while !done.withLockedValue({ $0 }) {
+                    if let client = try? LineClient(path: dir + "/public.sock") {
+                        client.send(#"{"jsonrpc":"2.0","id":1,"method":"service.health"}"# + "\n")
+                        client.close()
+                    }
+                }
+            }
+            hammer.start()
+            usleep(100_000)
+            server.signal(SIGTERM)
+            let status = server.waitForExit()
+            done.withLockedValue { $0 = true }
+            #expect(status == 0, "\(server.stderr)")
+        }
     }
 
     @Test func exitsWhenIdle() throws {

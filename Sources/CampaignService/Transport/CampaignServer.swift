@@ -25,14 +25,14 @@ public struct CampaignServer: Service {
         self.group = group
     }
 
-    typealias Listener = NIOAsyncChannel<ConnectionHandler.Channel, Never>
+    typealias Listener = NIOAsyncChannel<any Channel, Never>
 
     public func run() async throws {
         let handler = ConnectionHandler(
             dispatcher: core.dispatcher, feed: core.feed, metrics: core.metrics, activity: ActivityClock(), configuration: configuration,
             logger: logger)
         var listeners: [(Listener, ListenerSource)] = []
-        var singles: [(ConnectionHandler.Channel, ListenerSource)] = []
+        var singles: [(any Channel, ListenerSource)] = []
         for source in configuration.listeners {
             switch source {
             case .unixPath, .listeningSocket:
@@ -123,20 +123,21 @@ public struct CampaignServer: Service {
     }
 
     /// Sets up each new connection's pipeline, with the `signatures.count` fast path.
-    func connectionInitializer() -> @Sendable (any Channel) -> EventLoopFuture<ConnectionHandler.Channel> {
+    func connectionInitializer() -> @Sendable (any Channel) -> EventLoopFuture<any Channel> {
         let configuration = self.configuration
         let cache = core.countsCache
         let metrics = core.metrics
         let maxDepth = core.dispatcher.limits.maxDepth
         return { channel in
             channel.eventLoop.makeCompletedFuture {
-                try ConnectionHandler.wrap(
+                try ConnectionHandler.prepare(
                     channel, configuration: configuration, fastCount: FastCountHandler(cache: cache, metrics: metrics, maxDepth: maxDepth))
+                return channel
             }
         }
     }
 
-    func connect(_ source: ListenerSource) async throws -> ConnectionHandler.Channel {
+    func connect(_ source: ListenerSource) async throws -> any Channel {
         let initializer = connectionInitializer()
         switch source {
         case .connectedSocket(let fd, _):

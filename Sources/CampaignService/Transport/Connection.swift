@@ -20,24 +20,40 @@ struct ConnectionHandler: Sendable {
 
     typealias Channel = NIOAsyncChannel<Frame, ByteBuffer>
 
-    /// Sets up a new channel's pipeline and wraps it for async use.
-    static func wrap(_ channel: any NIOCore.Channel, configuration: ServerConfiguration, fastCount: FastCountHandler? = nil) throws
-        -> Channel
-    {
+    /// Sets up a new channel's pipeline. Reading waits until `serve` wraps the channel (autoRead is off
+    /// until then): a connection accepted while the listener closes is then simply never read, where
+    /// an unserved NIOAsyncChannel would trap in NIO.
+    static func prepare(_ channel: any NIOCore.Channel, configuration: ServerConfiguration, fastCount: FastCountHandler?) throws {
         // End of input (a client's half-close, stdin's EOF, or our own shutdown) must not close the
         // output before every request already read is answered.
         try channel.syncOptions?.setOption(.allowRemoteHalfClosure, value: true)
+        try channel.syncOptions?.setOption(.autoRead, value: false)
         let pipeline = channel.pipeline.syncOperations
         try pipeline.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(configuration.idleTimeoutSeconds))))
         try pipeline.addHandler(IdleCloser())
         try addFraming(to: pipeline, maxFrameBytes: configuration.maxFrameBytes)
         if let fastCount { try pipeline.addHandler(fastCount) }
-        return try NIOAsyncChannel(
-            wrappingChannelSynchronously: channel,
-            configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8)))
     }
 
-    func serve(_ channel: Channel, role: Role, checkPeer: Bool) async {
+    /// Wraps a prepared channel for async use and starts reading it.
+    static func wrap(_ channel: any NIOCore.Channel) async throws -> Channel {
+        try await channel.eventLoop.submit {
+            let wrapped = try NIOAsyncChannel<Frame, ByteBuffer>(
+                wrappingChannelSynchronously: channel, configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8)))
+            try channel.syncOptions?.setOption(.autoRead, value: true)
+            return wrapped
+        }.get()
+    }
+
+    func serve(_ connection: any NIOCore.Channel, role: Role, checkPeer: Bool) async {
+        let channel: Channel
+        do {
+            channel = try await Self.wrap(connection)
+        } catch {
+            logger.debug("connection lost before it was served", metadata: ["error": "\(error)"])
+            connection.close(promise: nil)
+            return
+        }
         metrics.connectionOpened()
         activity.touch()
         defer {
