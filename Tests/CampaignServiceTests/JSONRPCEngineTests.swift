@@ -210,3 +210,16 @@ import Testing
         }
     }
 }
+
+/// Results that write their own JSON write exactly what the shared encoder would.
+@Suite struct DirectJSONTests {
+    @Test(arguments: [5000, nil] as [Int?])
+    func directJSONEqualsTheEncoder(goal: Int?) throws {
+        let counts = SignatureCounts(confirmed: 12, pending: 3, organizations: 1, customers: 7, goal: goal)
+        #expect(counts.jsonBytes == Array(try JSONCoding.shared.encode(counts)))
+        for flags in [(true, true), (true, false), (false, true)] {
+            let receipt = SignLetter.Result(accepted: flags.0, confirmationRequired: flags.1, counts: counts)
+            #expect(receipt.jsonBytes == Array(try JSONCoding.shared.encode(receipt)))
+        }
+    }
+}

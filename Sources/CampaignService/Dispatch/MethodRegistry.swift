@@ -41,6 +41,7 @@ public struct MethodRegistry: Sendable {
                 throw ResponseError.invalidParams(error)
             }
             let result = try await body(decoded, context)
+            if let direct = result as? any DirectJSON { return direct.jsonBytes }
             return try Array(JSONCoding.shared.encode(result))
         }
     }

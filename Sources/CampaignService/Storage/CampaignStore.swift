@@ -31,6 +31,8 @@ public final class CampaignStore: Sendable {
         config.busyMode = .timeout(busyTimeout)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Savepoints (one per write of a group commit) keep their sub-journals in memory, not temporary files.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         // Processes starting together on a new database (Accept=yes) take turns to migrate it:
         // GRDB reads which migrations are applied before it starts writing.

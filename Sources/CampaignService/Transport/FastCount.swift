@@ -20,7 +20,7 @@ final class CountsCache: Sendable {
         try store.watcher.read { db in
             let version = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? -1
             if let hit = cached.withLockedValue({ $0 }), hit.version == version { return hit.result }
-            let result = Array(try JSONCoding.shared.encode(try Counters.signatureCounts(db)))
+            let result = try Counters.signatureCounts(db).jsonBytes
             cached.withLockedValue { $0 = (version, result) }
             return result
         }
