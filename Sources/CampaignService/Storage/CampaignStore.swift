@@ -135,6 +135,35 @@ enum TokenHash {
     static func of(_ token: String) -> Data { Data(SHA256.hash(data: Data(token.utf8))) }
 }
 
+/// A row with a keyset position.
+protocol Sequenced: FetchableRecord {
+    var seq: Int64? { get }
+}
+
+/// Exports: oldest first by key, optionally one status, one page plus a look-ahead row for `next`.
+enum Export {
+    static func page<Row: Sequenced, Item: Codable & Sendable & Hashable>(
+        _ db: Database, table: String, scope: (column: String, value: Int64)? = nil, after: Int64?, status: String?, limit: Int,
+        _ item: (Row) -> Item
+    ) throws -> Page<Item> {
+        var sql = "SELECT * FROM \(table) WHERE seq > ?"
+        var arguments: StatementArguments = [after ?? 0]
+        if let scope {
+            sql += " AND \(scope.column) = ?"
+            arguments += [scope.value]
+        }
+        if let status {
+            sql += " AND status = ?"
+            arguments += [status]
+        }
+        sql += " ORDER BY seq LIMIT ?"
+        arguments += [limit + 1]
+        let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+        let page = rows.prefix(limit)
+        return Page(items: page.map(item), next: rows.count > limit ? page.last?.seq.map(Cursor.encode) : nil)
+    }
+}
+
 /// Keyset cursors: opaque to clients, a row's sequence number inside.
 enum Cursor {
     static func encode(_ seq: Int64) -> String { "c" + String(seq, radix: 36) }

@@ -63,7 +63,7 @@ struct EventRow: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
 }
 
 /// A row of the `rsvp` table.
-struct RSVPRow: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
+struct RSVPRow: Codable, FetchableRecord, MutablePersistableRecord, Sequenced, Sendable {
     static let databaseTableName = "rsvp"
 
     var seq: Int64?
@@ -342,17 +342,9 @@ extension CampaignStore {
     func exportRSVPs(eventID: String, limit: Int, after: Int64?, status: RSVPStatus?) async throws -> Page<RSVPRecord> {
         try reading { db in
             let event = try EventRow.require(db, id: eventID)
-            var sql = "SELECT * FROM rsvp WHERE eventSeq = ? AND seq > ?"
-            var arguments: StatementArguments = [event.seq, after ?? 0]
-            if let status {
-                sql += " AND status = ?"
-                arguments += [status.rawValue]
-            }
-            sql += " ORDER BY seq LIMIT ?"
-            arguments += [limit + 1]
-            let rows = try RSVPRow.fetchAll(db, sql: sql, arguments: arguments)
-            let page = rows.prefix(limit)
-            return Page(items: page.map { $0.record(eventID: eventID) }, next: rows.count > limit ? page.last?.seq.map(Cursor.encode) : nil)
+            return try Export.page(
+                db, table: "rsvp", scope: ("eventSeq", event.seq ?? -1), after: after, status: status?.rawValue, limit: limit
+            ) { (row: RSVPRow) in row.record(eventID: eventID) }
         }
     }
 

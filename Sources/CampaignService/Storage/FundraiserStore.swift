@@ -94,7 +94,7 @@ struct StoredFundraiser: Sendable {
 }
 
 /// A row of the `pledge` table.
-struct PledgeRow: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
+struct PledgeRow: Codable, FetchableRecord, MutablePersistableRecord, Sequenced, Sendable {
     static let databaseTableName = "pledge"
 
     var seq: Int64?
@@ -297,17 +297,7 @@ extension CampaignStore {
 
     func exportPledges(limit: Int, after: Int64?, status: PledgeStatus?) async throws -> Page<PledgeRecord> {
         try reading { db in
-            var sql = "SELECT * FROM pledge WHERE seq > ?"
-            var arguments: StatementArguments = [after ?? 0]
-            if let status {
-                sql += " AND status = ?"
-                arguments += [status.rawValue]
-            }
-            sql += " ORDER BY seq LIMIT ?"
-            arguments += [limit + 1]
-            let rows = try PledgeRow.fetchAll(db, sql: sql, arguments: arguments)
-            let page = rows.prefix(limit)
-            return Page(items: page.map(\.record), next: rows.count > limit ? page.last?.seq.map(Cursor.encode) : nil)
+            try Export.page(db, table: "pledge", after: after, status: status?.rawValue, limit: limit) { (row: PledgeRow) in row.record }
         }
     }
 

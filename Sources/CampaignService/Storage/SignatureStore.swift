@@ -22,7 +22,7 @@ struct NewSignature: Sendable {
 }
 
 /// A row of the `signature` table.
-struct SignatureRow: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
+struct SignatureRow: Codable, FetchableRecord, MutablePersistableRecord, Sequenced, Sendable {
     static let databaseTableName = "signature"
 
     var seq: Int64?
@@ -196,18 +196,9 @@ extension CampaignStore {
     /// Oldest first, every field, for organisers.
     func exportSignatures(limit: Int, after: Int64?, status: SignatureStatus?) async throws -> Page<SignatureRecord> {
         try reading { db in
-            var sql = "SELECT * FROM signature WHERE seq > ?"
-            var arguments: StatementArguments = [after ?? 0]
-            if let status {
-                sql += " AND status = ?"
-                arguments += [status.rawValue]
+            try Export.page(db, table: "signature", after: after, status: status?.rawValue, limit: limit) { (row: SignatureRow) in
+                row.record
             }
-            sql += " ORDER BY seq LIMIT ?"
-            arguments += [limit + 1]
-            let rows = try SignatureRow.fetchAll(db, sql: sql, arguments: arguments)
-            let page = rows.prefix(limit)
-            let next = rows.count > limit ? page.last?.seq.map(Cursor.encode) : nil
-            return Page(items: page.map(\.record), next: next)
         }
     }
 
