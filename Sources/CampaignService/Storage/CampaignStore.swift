@@ -93,6 +93,9 @@ public enum StoreError: Error, CustomStringConvertible {
 }
 
 extension Timestamp {
+    /// A nullable column of milliseconds.
+    static func stored(_ ms: Int64?) -> Timestamp? { ms.map(Timestamp.init(millisecondsSince1970:)) }
+
     @Sendable public static func now() -> Timestamp {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
@@ -133,6 +136,13 @@ enum Random {
 /// Tokens are stored as SHA-256 hashes only (SPEC §4.3).
 enum TokenHash {
     static func of(_ token: String) -> Data { Data(SHA256.hash(data: Data(token.utf8))) }
+}
+
+extension ClientInfo {
+    /// The visitor's details as stored: nil when there were none.
+    static func stored(ip: String?, userAgent: String?) -> ClientInfo? {
+        ip == nil && userAgent == nil ? nil : ClientInfo(ip: ip, userAgent: userAgent)
+    }
 }
 
 /// A row with a keyset position.

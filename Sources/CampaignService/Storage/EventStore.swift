@@ -28,7 +28,7 @@ struct EventRow: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
         let place = (try? JSONDecoder().decode(Location.self, from: Data(location.utf8))) ?? Location(city: "", country: "")
         return Event(
             id: id, title: title, description: description, startsAt: Timestamp(millisecondsSince1970: startsAt),
-            endsAt: endsAt.map(Timestamp.init(millisecondsSince1970:)), timeZone: timeZone, location: place, capacity: capacity,
+            endsAt: Timestamp.stored(endsAt), timeZone: timeZone, location: place, capacity: capacity,
             maxGuests: maxGuests, going: going, waitlisted: waitlisted, status: EventStatus(rawValue: status) ?? .cancelled)
     }
 
@@ -95,10 +95,10 @@ struct RSVPRow: Codable, FetchableRecord, MutablePersistableRecord, Sequenced, S
         RSVPRecord(
             id: id, eventId: eventID, status: rsvpStatus, name: name, email: email, guests: guests, phone: phone,
             contactOptIn: contactOptIn, source: source,
-            client: (ip == nil && userAgent == nil) ? nil : ClientInfo(ip: ip, userAgent: userAgent), messagesSent: messagesSent,
-            createdAt: Timestamp(millisecondsSince1970: createdAt), promotedAt: promotedAt.map(Timestamp.init(millisecondsSince1970:)),
-            checkedInAt: checkedInAt.map(Timestamp.init(millisecondsSince1970:)),
-            cancelledAt: cancelledAt.map(Timestamp.init(millisecondsSince1970:)))
+            client: ClientInfo.stored(ip: ip, userAgent: userAgent), messagesSent: messagesSent,
+            createdAt: Timestamp(millisecondsSince1970: createdAt), promotedAt: Timestamp.stored(promotedAt),
+            checkedInAt: Timestamp.stored(checkedInAt),
+            cancelledAt: Timestamp.stored(cancelledAt))
     }
 
     func tokenRecord(_ db: Database) throws -> TokenRecord {

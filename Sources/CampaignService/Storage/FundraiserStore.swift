@@ -25,9 +25,9 @@ struct StoredFundraiser: Sendable {
         return StoredFundraiser(
             title: row["title"], description: row["description"], currency: row["currency"], goalMinor: row["goalMinor"],
             minimumMinor: row["minimumMinor"], maximumMinor: row["maximumMinor"],
-            closesAt: closesAt.map(Timestamp.init(millisecondsSince1970:)),
+            closesAt: Timestamp.stored(closesAt),
             status: FundraiserStatus(rawValue: row["status"]) ?? .closed, confirmationRequired: row["confirmationRequired"],
-            closedAt: closedAt.map(Timestamp.init(millisecondsSince1970:)), pledgedMinor: row["pledgedMinor"],
+            closedAt: Timestamp.stored(closedAt), pledgedMinor: row["pledgedMinor"],
             paidMinor: row["paidMinor"], pledgeCount: row["pledgeCount"])
     }
 
@@ -128,16 +128,16 @@ struct PledgeRow: Codable, FetchableRecord, MutablePersistableRecord, Sequenced,
         PledgeRecord(
             id: id, status: pledgeStatus, name: name, email: email, amount: amount, showName: showName, message: message,
             contactOptIn: contactOptIn, idempotencyKey: idempotencyKey, source: source,
-            client: (ip == nil && userAgent == nil) ? nil : ClientInfo(ip: ip, userAgent: userAgent), messagesSent: messagesSent,
-            pledgedAt: Timestamp(millisecondsSince1970: createdAt), confirmedAt: confirmedAt.map(Timestamp.init(millisecondsSince1970:)),
-            paidAt: paidAt.map(Timestamp.init(millisecondsSince1970:)), refundedAt: refundedAt.map(Timestamp.init(millisecondsSince1970:)),
-            cancelledAt: cancelledAt.map(Timestamp.init(millisecondsSince1970:)))
+            client: ClientInfo.stored(ip: ip, userAgent: userAgent), messagesSent: messagesSent,
+            pledgedAt: Timestamp(millisecondsSince1970: createdAt), confirmedAt: Timestamp.stored(confirmedAt),
+            paidAt: Timestamp.stored(paidAt), refundedAt: Timestamp.stored(refundedAt),
+            cancelledAt: Timestamp.stored(cancelledAt))
     }
 
     var tokenRecord: TokenRecord {
         TokenRecord(
             kind: .pledge, id: id, status: status, name: name, organization: nil, showName: showName,
-            createdAt: Timestamp(millisecondsSince1970: createdAt), confirmedAt: confirmedAt.map(Timestamp.init(millisecondsSince1970:)),
+            createdAt: Timestamp(millisecondsSince1970: createdAt), confirmedAt: Timestamp.stored(confirmedAt),
             amount: amount)
     }
 

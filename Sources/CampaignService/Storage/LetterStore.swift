@@ -18,7 +18,7 @@ struct StoredLetter {
                 status: LetterStatus(rawValue: row["status"]) ?? .draft, version: row["version"],
                 updatedAt: Timestamp(millisecondsSince1970: row["updatedAt"]), signatureGoal: row["signatureGoal"],
                 confirmationRequired: row["confirmationRequired"]),
-            closedAt: closedAt.map(Timestamp.init(millisecondsSince1970:)))
+            closedAt: Timestamp.stored(closedAt))
     }
 
     func save(_ db: Database) throws {

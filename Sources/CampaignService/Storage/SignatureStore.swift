@@ -75,10 +75,10 @@ struct SignatureRow: Codable, FetchableRecord, MutablePersistableRecord, Sequenc
             id: id, status: signatureStatus, name: name, email: email, organization: organization, jobTitle: jobTitle,
             isCustomer: isCustomer, country: country, postalCode: postalCode, comment: comment, showName: showName,
             contactOptIn: contactOptIn, source: source,
-            client: (ip == nil && userAgent == nil) ? nil : ClientInfo(ip: ip, userAgent: userAgent),
+            client: ClientInfo.stored(ip: ip, userAgent: userAgent),
             hidden: hidden, featured: featured, messagesSent: messagesSent, signedAt: Timestamp(millisecondsSince1970: signedAt),
-            confirmedAt: confirmedAt.map(Timestamp.init(millisecondsSince1970:)),
-            withdrawnAt: withdrawnAt.map(Timestamp.init(millisecondsSince1970:)))
+            confirmedAt: Timestamp.stored(confirmedAt),
+            withdrawnAt: Timestamp.stored(withdrawnAt))
     }
 
     /// Erases the person's details, keeping a tombstone that totals and exports stay consistent with.

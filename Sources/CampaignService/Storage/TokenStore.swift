@@ -139,6 +139,6 @@ extension SignatureRow {
         TokenRecord(
             kind: .signature, id: id, status: status, name: name, organization: organization,
             showName: signatureStatus == .withdrawn ? nil : showName, createdAt: Timestamp(millisecondsSince1970: signedAt),
-            confirmedAt: confirmedAt.map(Timestamp.init(millisecondsSince1970:)))
+            confirmedAt: Timestamp.stored(confirmedAt))
     }
 }
