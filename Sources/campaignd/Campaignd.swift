@@ -59,6 +59,9 @@ struct Campaignd: AsyncParsableCommand {
     @Option(help: "Seconds a connection may stay idle or stalled mid-frame.")
     var idleTimeout: Int = 300
 
+    @Option(help: "Open connections beyond which a new one gets -32005 and is closed.")
+    var maxConnections: Int = 4096
+
     @Option(help: "New signatures per address in the burst window before they are kept as suspect.")
     var signBurst: Int = 3
 
@@ -84,7 +87,8 @@ struct Campaignd: AsyncParsableCommand {
         guard Role(rawValue: role) != nil else { throw ValidationError("--role must be public or admin") }
         for (name, value) in [
             ("--max-frame-bytes", maxFrameBytes), ("--max-batch", maxBatch), ("--max-depth", maxDepth),
-            ("--max-inflight", maxInflight), ("--idle-timeout", idleTimeout), ("--sign-burst", signBurst),
+            ("--max-inflight", maxInflight), ("--max-connections", maxConnections), ("--idle-timeout", idleTimeout),
+            ("--sign-burst", signBurst),
             ("--sign-sustained", signSustained), ("--pledge-burst", pledgeBurst), ("--pledge-sustained", pledgeSustained),
             ("--rsvp-burst", rsvpBurst), ("--rsvp-sustained", rsvpSustained),
         ] where value < 1 {
@@ -169,6 +173,7 @@ struct Campaignd: AsyncParsableCommand {
         configuration.maxFrameBytes = maxFrameBytes
         configuration.maxInflight = maxInflight
         configuration.idleTimeoutSeconds = idleTimeout
+        configuration.maxConnections = maxConnections
         configuration.adminUIDs = Set(adminUid)
         configuration.exitWhenIdleSeconds = exitWhenIdle
 

@@ -60,6 +60,14 @@ struct ConnectionHandler: Sendable {
             metrics.connectionClosed()
             activity.touch()
         }
+        if metrics.open > configuration.maxConnections {
+            logger.warning("refused a connection over the limit", metadata: ["open": "\(metrics.open)"])
+            try? await channel.executeThenClose { _, outbound in
+                let error = ResponseError.unavailable("too many connections; try again shortly")
+                try await outbound.write(ByteBuffer(bytes: Response.error(id: .null, error)))
+            }
+            return
+        }
         if role == .admin && checkPeer {
             let uid = await Self.peerUID(channel.channel)
             guard let uid, configuration.isAdminPeer(uid) else {
@@ -96,7 +104,9 @@ struct ConnectionHandler: Sendable {
                             reading: for try await frame in inbound {
                                 switch frame {
                                 case .message(let buffer):
-                                    if inflight >= configuration.maxInflight {
+                                    // A client that reads no replies gets no new work: its replies wait for
+                                    // the socket, and the frames it sends wait unread (memory stays bounded).
+                                    while inflight >= configuration.maxInflight || (inflight > 0 && !channel.channel.isWritable) {
                                         await group.next()
                                         inflight -= 1
                                     }

@@ -49,7 +49,9 @@ final class FastCountHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .message(let frame) = unwrapInboundIn(data),
+        // A client that does not read its replies goes the general way, where writes wait for the
+        // socket and the in-flight limit then stops reading: memory stays bounded.
+        guard context.channel.isWritable, case .message(let frame) = unwrapInboundIn(data),
             let match = frame.withUnsafeReadableBytes({ raw in
                 FastRequestMatch.parameterless(raw.assumingMemoryBound(to: UInt8.self), method: Self.method)
             }),

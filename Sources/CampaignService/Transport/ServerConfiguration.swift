@@ -42,6 +42,8 @@ public struct ServerConfiguration: Sendable {
     public var maxFrameBytes: Int = 1 << 20
     public var maxInflight: Int = 64
     public var idleTimeoutSeconds: Int = 300
+    /// Open connections beyond which a new one gets one `-32005` and is closed.
+    public var maxConnections: Int = 4096
     /// Besides root and the service's own uid.
     public var adminUIDs: Set<uid_t> = []
     public var exitWhenIdleSeconds: Int?
