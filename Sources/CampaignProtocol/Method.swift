@@ -22,6 +22,7 @@ public enum Methods {
         Discover.self,
         ServiceHealth.self,
         ServiceStats.self,
+        CheckService.self,
         GetLetter.self,
         UpdateLetter.self,
         SetLetterStatus.self,

@@ -40,6 +40,19 @@ import Testing
             #expect(pending == (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM signature WHERE status = 'pending'")))
             #expect(pending == stored.count)
         }
+        // And the service's own recount agrees, after a restart on the same file.
+        let restarted = try ServerProcess.listening(dir)
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: Paths.buildDirectory + "/campaignctl")
+        check.arguments = ["--socket", dir + "/admin.sock", "check"]
+        let out = Pipe()
+        check.standardOutput = out
+        try check.run()
+        let report = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        check.waitUntilExit()
+        #expect(check.terminationStatus == 0, "\(report)")
+        #expect(report.contains("drift: 0") && report.contains("integrity: ok"))
+        restarted.stop()
     }
 }
 

@@ -47,6 +47,8 @@ SWIFT_TO_COMPONENT = {
     "ServiceStats.PledgeTotals": "PledgeTotals",
     "ServiceStats.TweetTotals": "TweetTotals",
     "ServiceStats.WriteTotals": "WriteTotals",
+    "CheckService.Result": "CheckReport",
+    "CheckService.CounterCheck": "CounterCheck",
     "SignLetter.Result": "SignReceipt",
     "ClaimOutbox.Result": "OutboxClaim",
     "AckOutbox.Result": "OutboxAck",

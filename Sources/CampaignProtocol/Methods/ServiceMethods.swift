@@ -138,3 +138,42 @@ public struct ServiceStats: ParameterlessMethod {
         }
     }
 }
+
+/// `service.check`: recounts every counter from the rows and reports any drift (which must be zero),
+/// with `PRAGMA integrity_check`. Reads the whole database: for organisers and fault tests, not for
+/// every request.
+public struct CheckService: ParameterlessMethod {
+    public static let name = "service.check"
+    public static let role = Role.admin
+    public init() {}
+
+    public struct Result: Codable, Sendable, Hashable {
+        /// True when the database is intact and every counter equals its recount.
+        public var ok: Bool
+        /// What `PRAGMA integrity_check` said: "ok" or its first problem.
+        public var integrity: String
+        public var counters: [CounterCheck]
+        /// Counters whose stored value differs from the recount.
+        public var drift: Int
+
+        public init(ok: Bool, integrity: String, counters: [CounterCheck], drift: Int) {
+            self.ok = ok
+            self.integrity = integrity
+            self.counters = counters
+            self.drift = drift
+        }
+    }
+
+    /// One counter: the value kept in the same transaction as each change, and a fresh count from rows.
+    public struct CounterCheck: Codable, Sendable, Hashable {
+        public var name: String
+        public var stored: Int
+        public var recounted: Int
+
+        public init(name: String, stored: Int, recounted: Int) {
+            self.name = name
+            self.stored = stored
+            self.recounted = recounted
+        }
+    }
+}

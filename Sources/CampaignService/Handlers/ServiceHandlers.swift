@@ -4,7 +4,7 @@ import CampaignProtocol
 public let campaigndVersion = "0.1.0"
 
 extension MethodRegistry {
-    /// `service.health`, `service.stats`.
+    /// `service.health`, `service.stats`, `service.check`.
     mutating func registerServiceHandlers(store: CampaignStore, metrics: ServiceMetrics) {
         register(ServiceHealth.self) { _, _ in ServiceHealth.Result(status: "ok", version: campaigndVersion) }
         register(ServiceStats.self) { _, _ in
@@ -16,5 +16,6 @@ extension MethodRegistry {
                 signatures: signatures, outbox: outbox, connections: metrics.connectionTotals, requests: metrics.requestTotals,
                 pledges: pledges, tweets: tweets, writes: store.writeTotals)
         }
+        register(CheckService.self) { _, _ in try await store.check() }
     }
 }
