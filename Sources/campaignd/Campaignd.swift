@@ -59,6 +59,9 @@ struct Campaignd: AsyncParsableCommand {
     @Option(help: "Seconds a connection may stay idle or stalled mid-frame.")
     var idleTimeout: Int = 300
 
+    @Option(help: "Seconds a write waits for a database locked by another process before -32005.")
+    var busyTimeout: Int = 10
+
     @Option(help: "Open connections beyond which a new one gets -32005 and is closed.")
     var maxConnections: Int = 4096
 
@@ -87,7 +90,8 @@ struct Campaignd: AsyncParsableCommand {
         guard Role(rawValue: role) != nil else { throw ValidationError("--role must be public or admin") }
         for (name, value) in [
             ("--max-frame-bytes", maxFrameBytes), ("--max-batch", maxBatch), ("--max-depth", maxDepth),
-            ("--max-inflight", maxInflight), ("--max-connections", maxConnections), ("--idle-timeout", idleTimeout),
+            ("--max-inflight", maxInflight), ("--max-connections", maxConnections), ("--busy-timeout", busyTimeout),
+            ("--idle-timeout", idleTimeout),
             ("--sign-burst", signBurst),
             ("--sign-sustained", signSustained), ("--pledge-burst", pledgeBurst), ("--pledge-sustained", pledgeSustained),
             ("--rsvp-burst", rsvpBurst), ("--rsvp-sustained", rsvpSustained),
@@ -153,7 +157,8 @@ struct Campaignd: AsyncParsableCommand {
         limits.signing = RateLimit(burst: signBurst, sustained: signSustained)
         limits.pledging = RateLimit(burst: pledgeBurst, sustained: pledgeSustained, sustainedWindowSeconds: 3600)
         limits.rsvping = RateLimit(burst: rsvpBurst, sustained: rsvpSustained)
-        let store = try CampaignStore(path: stateDirectory + "/" + CampaignStore.fileName, limits: limits)
+        let store = try CampaignStore(
+            path: stateDirectory + "/" + CampaignStore.fileName, limits: limits, busyTimeout: TimeInterval(busyTimeout))
         let core = CampaignCore(store: store, limits: .init(maxBatch: maxBatch, maxDepth: maxDepth), logger: logger)
 
         if let campaign {

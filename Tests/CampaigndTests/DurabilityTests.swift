@@ -84,3 +84,41 @@ enum Database {
         #expect(try Database.count(dir + "/state/campaign.sqlite", "SELECT version FROM letter") == 1)
     }
 }
+
+/// The database locked by another process: writes wait, then fail cleanly; reads go on.
+@Suite(.serialized) struct LockedDatabaseTests {
+    @Test func writesWaitForALockThenFailCleanlyWhileReadsGoOn() throws {
+        let dir = try Paths.temporaryDirectory()
+        let server = try ServerProcess.listening(dir, extra: ["--busy-timeout", "1"])
+        let client = try LineClient(path: dir + "/public.sock")
+        _ = try client.call("letter.sign", #"{"name":"A","email":"a@example.org"}"#)
+
+        // Another process holds the write lock for three seconds.
+        let locker = Process()
+        locker.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        locker.arguments = [dir + "/state/campaign.sqlite"]
+        let input = Pipe()
+        locker.standardInput = input
+        locker.standardOutput = Pipe()
+        try locker.run()
+        input.fileHandleForWriting.write(Data("BEGIN IMMEDIATE;\nINSERT INTO meta (key, value) VALUES ('lock', 'held');\n".utf8))
+        usleep(300_000)
+
+        let started = Date()
+        let refused = try client.call("letter.sign", #"{"name":"B","email":"b@example.org"}"#, id: 2)
+        #expect(JSON.errorCode(refused) == -32005)
+        #expect(Date().timeIntervalSince(started) >= 0.9)
+        // Reads are served while the lock is held.
+        #expect((JSON.result(try client.call("signatures.count", id: 3))?["pending"] as? Int) == 1)
+        #expect(JSON.result(try client.call("signatures.list", id: 4)) != nil)
+
+        input.fileHandleForWriting.write(Data("ROLLBACK;\n.quit\n".utf8))
+        try? input.fileHandleForWriting.close()
+        locker.waitUntilExit()
+        // Once the lock is gone, writes work again and nothing was half-done.
+        let accepted = try client.call("letter.sign", #"{"name":"B","email":"b@example.org"}"#, id: 5)
+        #expect(JSON.result(accepted)?["accepted"] as? Bool == true)
+        #expect((JSON.result(try client.call("signatures.count", id: 6))?["pending"] as? Int) == 2)
+        server.stop()
+    }
+}
