@@ -71,3 +71,11 @@ bench-data:
 # Scale figures on the bench-data database: cold start, memory, count and list at depth, export.
 bench-scale:
 	@python3 Benchmarks/scale.py $(BENCH_STATE)
+
+# Fuzzing (Fuzz/README.md): `make fuzz` builds the libFuzzer target in .build-fuzz/ and runs it for
+# FUZZ_SECONDS from the seed corpus in Fuzz/corpus/; it fails on a crash and says where the input is.
+.PHONY: fuzz
+FUZZ_SECONDS ?= 60
+
+fuzz: deps
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/fuzz.sh

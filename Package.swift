@@ -132,3 +132,24 @@ let package = Package(
         ),
     ]
 )
+
+// The libFuzzer target of `make fuzz` (Fuzz/fuzz.sh), declared only when CAMPAIGND_FUZZ=1: it is
+// built with `-sanitize=fuzzer` and `-parse-as-library`, and its entry point hands over to libFuzzer,
+// so an ordinary build could not link it.
+if Context.environment["CAMPAIGND_FUZZ"] == "1" {
+    package.targets.append(
+        .executableTarget(
+            name: "CampaignFuzz",
+            dependencies: [
+                "CampaignProtocol",
+                "CampaignService",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+            ],
+            path: "Fuzz/CampaignFuzz",
+            // `@_extern(c)` declares libFuzzer's `LLVMFuzzerRunDriver` (Fuzz/CampaignFuzz/CampaignFuzz.swift).
+            swiftSettings: swiftSettings + [.enableExperimentalFeature("Extern")]
+        )
+    )
+}
