@@ -121,3 +121,17 @@ import Testing
         }
     }
 }
+
+/// Inputs the fuzzer found (Fuzz/findings/).
+@Suite struct FuzzFindingsTests {
+    @Test(arguments: ["0000-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "0000-06-01T00:00:00Z"])
+    func timestampsOutsideFourDigitYearsInUTCAreRefused(text: String) {
+        #expect(Timestamp(rfc3339: text) == nil)
+    }
+
+    @Test(arguments: ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "0001-01-01T00:59:59-01:00"])
+    func timestampsAtTheEdgesRoundTrip(text: String) throws {
+        let t = try #require(Timestamp(rfc3339: text))
+        #expect(Timestamp(rfc3339: t.description) == t)
+    }
+}

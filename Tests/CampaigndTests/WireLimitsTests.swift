@@ -104,3 +104,21 @@ import Testing
         server.stop()
     }
 }
+
+/// Found by the fuzzer: a CRLF frame of exactly the limit, its `\r` and `\n` in separate writes.
+@Suite(.serialized) struct FrameLimitEdgeTests {
+    @Test func aFrameOfExactlyTheLimitIsAcceptedHoweverItsCRLFArrives() throws {
+        let dir = try Paths.temporaryDirectory()
+        let request = #"{"jsonrpc":"2.0","id":1,"method":"service.health","params":{}}"#
+        let server = try ServerProcess.listening(dir, extra: ["--max-frame-bytes", String(request.utf8.count)])
+        let client = try LineClient(path: dir + "/public.sock")
+        client.send(request + "\r")
+        usleep(100_000)
+        client.send("\n")
+        let reply = try JSON.object(try #require(client.readLine()))
+        #expect(reply["id"] as? Int == 1 && JSON.result(reply) != nil)
+        client.send(request + "x\r\n")
+        #expect(JSON.errorCode(try JSON.object(try #require(client.readLine()))) == -32600)
+        server.stop()
+    }
+}

@@ -118,6 +118,8 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         }
         guard i == b.count else { return nil }
         let secs = days(fromCivil: y, mo, d) * 86400 + h * 3600 + mi * 60 + min(s, 59) - offset
+        // Only instants that write back as four-digit years in UTC (an offset can push past either end).
+        guard secs >= days(fromCivil: 1, 1, 1) * 86400, secs < days(fromCivil: 10000, 1, 1) * 86400 else { return nil }
         return secs * 1000 + ms
     }
 }

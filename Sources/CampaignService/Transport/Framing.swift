@@ -131,7 +131,9 @@ struct OversizeSkippingLineDecoder: ByteToMessageDecoder {
             }
             return .continue
         }
-        if buffer.readableBytes > maxFrameBytes {
+        // A frame of exactly the limit may still be waiting for the `\n` of its `\r\n`: however the
+        // bytes arrive, the same frames come out.
+        if buffer.readableBytes > maxFrameBytes + 1 {
             buffer.moveReaderIndex(to: buffer.writerIndex)
             lines = LineBasedFrameDecoder()  // its scan offset referred to the bytes just dropped
             skipping = true
