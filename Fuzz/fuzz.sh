@@ -3,6 +3,7 @@
 # sanitizers and runs it for FUZZ_SECONDS (60) from the committed seed corpus (Fuzz/corpus/), which it
 # leaves unchanged: new inputs go to a working copy that is removed at the end. Exits non-zero on a
 # crash, a failed property, a timeout or running out of memory, and prints where the input was kept.
+# The inputs of past findings (Fuzz/findings/, fixed) run first with the seeds, as regressions.
 #
 #   Fuzz/fuzz.sh [libFuzzer flags...]    e.g. FUZZ_SECONDS=300 Fuzz/fuzz.sh -seed=1
 #   Fuzz/fuzz.sh repro FILE...           runs the given inputs once each (a crash to reproduce)
@@ -52,7 +53,7 @@ echo "fuzz: running for ${FUZZ_SECONDS}s on $(ls Fuzz/corpus | wc -l | tr -d ' '
 status=0
 "$bin" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb="$FUZZ_RSS_MB" -timeout="$FUZZ_TIMEOUT" \
     -detect_leaks=0 -print_final_stats=1 -artifact_prefix="$FUZZ_CRASH_DIR/" \
-    "$@" "$work/corpus" Fuzz/corpus 2>&1 | tee "$log" || status=$?
+    "$@" "$work/corpus" Fuzz/corpus Fuzz/findings 2>&1 | tee "$log" || status=$?
 
 # libFuzzer's exit status alone would do, but say which input to keep.
 found=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log")
@@ -68,4 +69,4 @@ if [ "$status" -ne 0 ] || [ -n "$found" ]; then
 fi
 grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1 | sed 's/^/fuzz: /'
 grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' "$log" | sed 's/^/fuzz: /'
-echo "fuzz: no crash in ${FUZZ_SECONDS}s"
+echo "fuzz: no crash"
