@@ -43,7 +43,9 @@ export CAMPAIGND_FUZZ_STATE="$work"
 if [ "${1:-}" = repro ]; then
     shift
     [ $# -gt 0 ] || { echo "usage: Fuzz/fuzz.sh repro FILE..." >&2; exit 2; }
-    exec "$bin" -detect_leaks=0 -runs=1 "$@"
+    status=0
+    "$bin" -detect_leaks=0 -runs=1 "$@" || status=$?
+    exit "$status"  # not exec: the trap removes the work directory
 fi
 
 mkdir -p "$work/corpus" "$FUZZ_CRASH_DIR"

@@ -121,14 +121,7 @@ struct OversizeSkippingLineDecoder: ByteToMessageDecoder {
             return .continue
         }
         if let line = try lines.decode(buffer: &buffer) {
-            // Blank lines are ignored.
-            if line.readableBytesView.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: "\r") }) {
-                if line.readableBytes > maxFrameBytes {
-                    context.fireUserInboundEventTriggered(FrameTooLarge())
-                } else {
-                    context.fireChannelRead(wrapInboundOut(line))
-                }
-            }
+            emit(line, context: context)
             return .continue
         }
         // A frame of exactly the limit may still be waiting for the `\n` of its `\r\n`: however the
@@ -142,14 +135,24 @@ struct OversizeSkippingLineDecoder: ByteToMessageDecoder {
         return .needMoreData
     }
 
+    /// Blank lines are ignored; a line over the limit is reported, not passed on.
+    func emit(_ line: ByteBuffer, context: ChannelHandlerContext) {
+        guard line.readableBytesView.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: "\r") })
+        else { return }
+        // A `\r` of a `\r\n` cut off by the end of the stream does not count towards the limit.
+        let length = line.readableBytes - (line.readableBytesView.last == UInt8(ascii: "\r") ? 1 : 0)
+        if length > maxFrameBytes {
+            context.fireUserInboundEventTriggered(FrameTooLarge())
+        } else {
+            context.fireChannelRead(wrapInboundOut(line))
+        }
+    }
+
     mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         while try decode(context: context, buffer: &buffer) == .continue {}
-        // A last line without its newline still counts.
-        if !skipping, buffer.readableBytes > 0 {
-            let line = buffer.readSlice(length: buffer.readableBytes)!
-            if line.readableBytesView.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: "\r") }) {
-                context.fireChannelRead(wrapInboundOut(line))
-            }
+        // A last line without its newline still counts, under the same rules.
+        if !skipping, let line = buffer.readSlice(length: buffer.readableBytes), line.readableBytes > 0 {
+            emit(line, context: context)
         }
         buffer.moveReaderIndex(to: buffer.writerIndex)
         return .needMoreData
