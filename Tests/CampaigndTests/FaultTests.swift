@@ -91,6 +91,10 @@ import Testing
         let service = try StateDirectory()
         let server = try service.start()
         let limit = FileSizeLimit(pid: server.pid)
+        // Not by luck: the thread that writes may not block SIGXFSZ.
+        #expect(
+            FileSizeLimit.ignoresSignal(pid: server.pid) == true,
+            "campaignd does not ignore SIGXFSZ: a write past RLIMIT_FSIZE from a thread that does not block it kills the process")
         try FullDisk.exercise(
             service: service, server: server,
             fill: {
@@ -653,6 +657,15 @@ struct FileSizeLimit {
     static var available: Bool { tool != nil }
 
     let pid: Int32
+
+    /// Whether the process ignores SIGXFSZ (its `SigIgn` mask in /proc); nil when /proc does not say.
+    static func ignoresSignal(pid: Int32) -> Bool? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigIgn:") }),
+            let mask = UInt64(line.dropFirst("SigIgn:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+        else { return nil }
+        return mask & (1 << UInt64(SIGXFSZ - 1)) != 0
+    }
 
     func set(soft bytes: Int) throws { try run("--fsize=\(bytes):") }
     func restore() throws { try run("--fsize=unlimited:") }
