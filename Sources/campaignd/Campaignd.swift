@@ -105,6 +105,7 @@ struct Campaignd: AsyncParsableCommand {
     func run() async throws {
         // Files campaignd creates (database, WAL, sockets) are private unless it says otherwise.
         umask(0o077)
+        FileSizeSignal.ignore()
         let level = Logger.Level(rawValue: logLevel) ?? .info
         let journal = Systemd.stderrIsJournal
         LoggingSystem.bootstrap { label in
