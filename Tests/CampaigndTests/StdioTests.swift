@@ -21,6 +21,19 @@ import Testing
         #expect(server.stderr.contains("serving"))
     }
 
+    @Test func lastRequestWithoutNewlineIsAnsweredAndStdioExits() throws {
+        for _ in 0..<3 {
+            let server = try start("public")
+            // Written with the end of input at once, before the service reads: both arrive together.
+            server.write(
+                #"{"jsonrpc":"2.0","id":1,"method":"letter.get"}"# + "\n" + #"{"jsonrpc":"2.0","id":2,"method":"signatures.count"}"#)
+            server.closeInput()
+            let replies = try [server.output.readLine(), server.output.readLine()].map { try JSON.object(try #require($0)) }
+            #expect(Set(replies.compactMap { $0["id"] as? Int }) == [1, 2])
+            #expect(server.waitForExit() == 0)
+        }
+    }
+
     @Test func contentLengthFramingWithMultibyteText() throws {
         let server = try start()
         let body =

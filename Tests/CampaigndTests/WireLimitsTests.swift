@@ -94,6 +94,25 @@ import Testing
         server.stop()
     }
 
+    @Test func requestsSentTogetherWithTheEndOfInputAreAnswered() throws {
+        let dir = try Paths.temporaryDirectory()
+        let server = try ServerProcess.listening(dir)
+        defer { server.stop() }
+        // Data and the half-close reach the service before it starts reading the connection; the last
+        // line has no newline. Every request is answered, then the connection ends.
+        for round in 0..<20 {
+            let client = try LineClient(path: dir + "/public.sock")
+            let general = #"{"jsonrpc":"2.0","id":1,"method":"letter.get"}"#
+            let count = #"{"jsonrpc":"2.0","id":2,"method":"signatures.count"}"#
+            client.send(round % 2 == 0 ? general + "\n" + count : count + "\n" + general)
+            shutdown(client.fd, Int32(SHUT_WR))
+            let replies = try [client.readLine(timeout: 5), client.readLine(timeout: 5)].map { try JSON.object(try #require($0)) }
+            #expect(Set(replies.compactMap { $0["id"] as? Int }) == [1, 2], "round \(round)")
+            #expect(client.reader.closes(within: 5))
+            client.close()
+        }
+    }
+
     @Test func blankLinesAreIgnoredAndCRLFAccepted() throws {
         let dir = try Paths.temporaryDirectory()
         let server = try ServerProcess.listening(dir)

@@ -33,6 +33,7 @@ struct ConnectionHandler: Sendable {
         try pipeline.addHandler(IdleCloser())
         try addFraming(to: pipeline, maxFrameBytes: configuration.maxFrameBytes)
         if let fastCount { try pipeline.addHandler(fastCount) }
+        try pipeline.addHandler(ServeGate(), name: ServeGate.name)
     }
 
     /// Wraps a prepared channel for async use and starts reading it.
@@ -40,6 +41,7 @@ struct ConnectionHandler: Sendable {
         try await channel.eventLoop.submit {
             let wrapped = try NIOAsyncChannel<Frame, ByteBuffer>(
                 wrappingChannelSynchronously: channel, configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8)))
+            channel.pipeline.syncOperations.removeHandler(name: ServeGate.name, promise: nil)
             try channel.syncOptions?.setOption(.autoRead, value: true)
             return wrapped
         }.get()
@@ -149,6 +151,46 @@ struct ConnectionHandler: Sendable {
         let future: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(
             level: .init(rawValue: SOL_SOCKET), name: .init(rawValue: SO_PEERCRED))
         return try? await future.get().uid
+    }
+}
+
+/// Holds what arrives before `serve` wraps the channel. With reading off, NIO still reads everything
+/// up to an end of input it is told of (data sent and the input closed at once): without this, those
+/// frames and the end would pass an unwrapped pipeline and be lost, and the connection would hang.
+final class ServeGate: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = Frame
+    typealias InboundOut = Frame
+
+    static let name = "serve-gate"
+
+    enum Held {
+        case read(NIOAny)
+        case event(Any)
+    }
+    var held: [Held] = []
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) { held.append(.read(data)) }
+    func channelReadComplete(context: ChannelHandlerContext) {}
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed = event {
+            held.append(.event(event))
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func removeHandler(context: ChannelHandlerContext, removalToken: ChannelHandlerContext.RemovalToken) {
+        let replay = held
+        held = []
+        for item in replay {
+            switch item {
+            case .read(let data): context.fireChannelRead(data)
+            case .event(let event): context.fireUserInboundEventTriggered(event)
+            }
+        }
+        if !replay.isEmpty { context.fireChannelReadComplete() }
+        context.leavePipeline(removalToken: removalToken)
     }
 }
 

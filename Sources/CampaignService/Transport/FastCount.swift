@@ -75,12 +75,22 @@ final class FastCountHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        flush(context)
+        context.fireChannelReadComplete()
+    }
+
+    /// A last frame without its newline is decoded at the end of input, after the read completed.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        flush(context)
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    private func flush(_ context: ChannelHandlerContext) {
         batchResult = nil
         if wrote {
             wrote = false
             context.flush()
         }
-        context.fireChannelReadComplete()
     }
 
     static let method = Array(CountSignatures.name.utf8)
