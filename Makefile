@@ -55,7 +55,7 @@ clean:
 # Benchmarks (Benchmarks/README.md). `make bench`: campaignd and its two floors in one run, with ratios
 # (BENCH_SECONDS, BENCH_WARMUP); `make bench-floors`: the floors alone; `make bench-data [ROWS=10000000]
 # [STATE=var-bench]`: a database of ROWS signatures for campaignd, quickly (a fixture: loaded unsynced).
-.PHONY: bench bench-floors bench-data bench-scale
+.PHONY: bench bench-floors bench-data bench-scale bench-overload
 ROWS ?= 10000000
 BENCH_STATE = $(if $(filter command line environment environment override,$(origin STATE)),$(STATE),var-bench)
 
@@ -71,6 +71,11 @@ bench-data:
 # Scale figures on the bench-data database: cold start, memory, count and list at depth, export.
 bench-scale:
 	@python3 Benchmarks/scale.py $(BENCH_STATE)
+
+# 1,000 clients that pipeline and never read (CLIENTS, REQUESTS): a newcomer's wait, resident memory.
+bench-overload:
+	$(SWIFT) build -c release --product campaignd
+	@python3 Benchmarks/overload.py
 
 # Fuzzing (Fuzz/README.md): `make fuzz` builds the libFuzzer target in .build-fuzz/ and runs it for
 # FUZZ_SECONDS from the seed corpus in Fuzz/corpus/; it fails on a crash and says where the input is.

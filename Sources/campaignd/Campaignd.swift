@@ -56,6 +56,12 @@ struct Campaignd: AsyncParsableCommand {
     @Option(help: "Requests in flight per connection before the service stops reading it.")
     var maxInflight: Int = 64
 
+    @Option(help: "Requests computed at once across all connections; more wait their connection's turn.")
+    var maxActive: Int = 32
+
+    @Option(help: "Bytes of replies waiting for slow readers, beyond which each connection gets one request at a time.")
+    var replyBudget: Int = 32 << 20
+
     @Option(help: "Seconds a connection may stay idle or stalled mid-frame.")
     var idleTimeout: Int = 300
 
@@ -90,7 +96,8 @@ struct Campaignd: AsyncParsableCommand {
         guard Role(rawValue: role) != nil else { throw ValidationError("--role must be public or admin") }
         for (name, value) in [
             ("--max-frame-bytes", maxFrameBytes), ("--max-batch", maxBatch), ("--max-depth", maxDepth),
-            ("--max-inflight", maxInflight), ("--max-connections", maxConnections), ("--busy-timeout", busyTimeout),
+            ("--max-inflight", maxInflight), ("--max-active", maxActive), ("--reply-budget", replyBudget),
+            ("--max-connections", maxConnections), ("--busy-timeout", busyTimeout),
             ("--idle-timeout", idleTimeout),
             ("--sign-burst", signBurst),
             ("--sign-sustained", signSustained), ("--pledge-burst", pledgeBurst), ("--pledge-sustained", pledgeSustained),
@@ -178,6 +185,8 @@ struct Campaignd: AsyncParsableCommand {
         var configuration = ServerConfiguration(listeners: sources)
         configuration.maxFrameBytes = maxFrameBytes
         configuration.maxInflight = maxInflight
+        configuration.maxActive = maxActive
+        configuration.replyBudgetBytes = replyBudget
         configuration.idleTimeoutSeconds = idleTimeout
         configuration.maxConnections = maxConnections
         configuration.adminUIDs = Set(adminUid)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Recognises, without building a tree, a frame that is exactly one request (or notification) of a
 /// parameterless method: `jsonrpc` "2.0", the method, an optional id, and `params` absent or `{}`.
 /// Anything else — escapes, unknown members, duplicates, any doubt — is not matched, and takes the full
@@ -29,8 +31,9 @@ public enum FastRequestMatch {
             return nil
         }
         func equals(_ range: Range<Int>, _ expected: [UInt8]) -> Bool {
-            range.count == expected.count + 2
-                && zip(bytes[(range.lowerBound + 1)..<(range.upperBound - 1)], expected).allSatisfy { $0 == $1 }
+            // memcmp: this runs on every frame, and a generic comparison is slow in debug builds.
+            guard range.count == expected.count + 2, let base = bytes.baseAddress else { return false }
+            return expected.withUnsafeBytes { e in e.baseAddress.map { memcmp(base + range.lowerBound + 1, $0, e.count) == 0 } ?? true }
         }
 
         c.skipWhitespace()

@@ -14,6 +14,8 @@ public struct CampaignServer: Service {
     let configuration: ServerConfiguration
     let logger: Logger
     let group: MultiThreadedEventLoopGroup
+    let admission: Admission
+    let ledger: ReplyLedger
 
     public init(
         core: CampaignCore, configuration: ServerConfiguration, logger: Logger,
@@ -23,14 +25,22 @@ public struct CampaignServer: Service {
         self.configuration = configuration
         self.logger = logger
         self.group = group
+        admission = Admission(limit: configuration.maxActive)
+        ledger = ReplyLedger(budget: configuration.replyBudgetBytes)
     }
 
     typealias Listener = NIOAsyncChannel<any Channel, Never>
 
+    /// Listeners accept on a thread of their own: a newcomer is not queued behind a round of every busy
+    /// connection's reads and writes (it then waits its turn for work, see `Admission`).
+    static let acceptLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    /// Connections accepted ahead of the loop that starts serving them.
+    static let acceptBuffer = NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark(lowWatermark: 64, highWatermark: 256)
+
     public func run() async throws {
         let handler = ConnectionHandler(
-            dispatcher: core.dispatcher, feed: core.feed, metrics: core.metrics, activity: ActivityClock(), configuration: configuration,
-            logger: logger)
+            dispatcher: core.dispatcher, feed: core.feed, metrics: core.metrics, activity: ActivityClock(),
+            admission: admission, configuration: configuration, logger: logger)
         var listeners: [(Listener, ListenerSource)] = []
         var singles: [(any Channel, ListenerSource)] = []
         for source in configuration.listeners {
@@ -102,21 +112,24 @@ public struct CampaignServer: Service {
     }
 
     func listen(_ source: ListenerSource) async throws -> Listener {
-        let bootstrap = ServerBootstrap(group: group)
+        let bootstrap = ServerBootstrap(group: Self.acceptLoop, childGroup: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            // Accept many per wake-up: with busy connections on the same loop, 4 (the default) leaves
+            // newcomers queued behind a whole round of their reads and writes.
+            .serverChannelOption(.maxMessagesPerRead, value: 64)
         let initializer = connectionInitializer()
         switch source {
         case .unixPath(let path, let role):
             try UnixSocketPath.prepare(path)
             let listener = try await bootstrap.bind(
-                unixDomainSocketPath: path, cleanupExistingSocketFile: true,
+                unixDomainSocketPath: path, cleanupExistingSocketFile: true, serverBackPressureStrategy: Self.acceptBuffer,
                 childChannelInitializer: initializer)
             // Admin sockets are for their owner only; the public one is for any local frontend.
             chmod(path, role == .admin ? 0o600 : 0o666)
             return listener
         case .listeningSocket(let fd, _):
-            return try await bootstrap.bind(fd, childChannelInitializer: initializer)
+            return try await bootstrap.bind(fd, serverBackPressureStrategy: Self.acceptBuffer, childChannelInitializer: initializer)
         default:
             preconditionFailure("not a listener: \(source)")
         }
@@ -127,11 +140,13 @@ public struct CampaignServer: Service {
         let configuration = self.configuration
         let cache = core.countsCache
         let metrics = core.metrics
+        let ledger = self.ledger
         let maxDepth = core.dispatcher.limits.maxDepth
         return { channel in
             channel.eventLoop.makeCompletedFuture {
                 try ConnectionHandler.prepare(
-                    channel, configuration: configuration, fastCount: FastCountHandler(cache: cache, metrics: metrics, maxDepth: maxDepth))
+                    channel, configuration: configuration, ledger: ledger,
+                    fastCount: FastCountHandler(cache: cache, metrics: metrics, maxDepth: maxDepth))
                 return channel
             }
         }

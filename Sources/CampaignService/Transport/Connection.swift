@@ -15,6 +15,7 @@ struct ConnectionHandler: Sendable {
     let feed: ChangeFeed
     let metrics: ServiceMetrics
     let activity: ActivityClock
+    let admission: Admission
     let configuration: ServerConfiguration
     let logger: Logger
 
@@ -23,12 +24,19 @@ struct ConnectionHandler: Sendable {
     /// Sets up a new channel's pipeline. Reading waits until `serve` wraps the channel (autoRead is off
     /// until then): a connection accepted while the listener closes is then simply never read, where
     /// an unserved NIOAsyncChannel would trap in NIO.
-    static func prepare(_ channel: any NIOCore.Channel, configuration: ServerConfiguration, fastCount: FastCountHandler?) throws {
+    static func prepare(
+        _ channel: any NIOCore.Channel, configuration: ServerConfiguration, ledger: ReplyLedger, fastCount: FastCountHandler?
+    ) throws {
         // End of input (a client's half-close, stdin's EOF, or our own shutdown) must not close the
         // output before every request already read is answered.
         try channel.syncOptions?.setOption(.allowRemoteHalfClosure, value: true)
         try channel.syncOptions?.setOption(.autoRead, value: false)
+        // Reads of at most 4 KiB: what a client that stops reading has sent sits in few small buffers.
+        try channel.syncOptions?.setOption(
+            .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 4096))
         let pipeline = channel.pipeline.syncOperations
+        try pipeline.addHandler(
+            ConnectionOutput.Watch(ConnectionOutput(channel: channel, ledger: ledger, maxInflight: configuration.maxInflight)))
         try pipeline.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(configuration.idleTimeoutSeconds))))
         try pipeline.addHandler(IdleCloser())
         try addFraming(to: pipeline, maxFrameBytes: configuration.maxFrameBytes)
@@ -37,20 +45,22 @@ struct ConnectionHandler: Sendable {
     }
 
     /// Wraps a prepared channel for async use and starts reading it.
-    static func wrap(_ channel: any NIOCore.Channel) async throws -> Channel {
+    static func wrap(_ channel: any NIOCore.Channel) async throws -> (Channel, ConnectionOutput) {
         try await channel.eventLoop.submit {
+            let output = try channel.pipeline.syncOperations.handler(type: ConnectionOutput.Watch.self).output
             let wrapped = try NIOAsyncChannel<Frame, ByteBuffer>(
                 wrappingChannelSynchronously: channel, configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8)))
             channel.pipeline.syncOperations.removeHandler(name: ServeGate.name, promise: nil)
             try channel.syncOptions?.setOption(.autoRead, value: true)
-            return wrapped
+            return (wrapped, output)
         }.get()
     }
 
     func serve(_ connection: any NIOCore.Channel, role: Role, checkPeer: Bool) async {
         let channel: Channel
+        let output: ConnectionOutput
         do {
-            channel = try await Self.wrap(connection)
+            (channel, output) = try await Self.wrap(connection)
         } catch {
             logger.debug("connection lost before it was served", metadata: ["error": "\(error)"])
             connection.close(promise: nil)
@@ -83,59 +93,54 @@ struct ConnectionHandler: Sendable {
         let session = feed.openSession()
         let context = CallContext(role: role, session: session)
         do {
-            try await channel.executeThenClose { inbound, outbound in
+            try await channel.executeThenClose { inbound, _ in
                 await withGracefulShutdownHandler {
-                    await withTaskGroup(of: Void.self) { group in
-                        // Replies are written by the tasks that compute them; a reply to a client that
-                        // left has nowhere to go, and that ends nothing else.
-                        func send(_ reply: [UInt8]) async {
-                            do {
-                                try await outbound.write(ByteBuffer(bytes: reply))
-                            } catch {
-                                logger.debug("reply not delivered", metadata: ["error": "\(error)"])
-                            }
-                        }
+                    // Discarding: a finished request leaves nothing behind for the loop to collect.
+                    await withDiscardingTaskGroup { group in
                         // `campaign.changed`, as the feed hands it over (coalesced, see ChangeFeed).
                         group.addTask {
                             for await _ in session.signals {
-                                if let notification = session.takeNotification() { await send(notification) }
+                                if let notification = session.takeNotification() { output.write(ByteBuffer(bytes: notification)) }
                             }
                         }
-                        var inflight = 0
                         do {
                             reading: for try await frame in inbound {
                                 switch frame {
                                 case .message(let buffer):
                                     // A client that reads no replies gets no new work: its replies wait for
                                     // the socket, and the frames it sends wait unread (memory stays bounded).
-                                    while inflight >= configuration.maxInflight || (inflight > 0 && !channel.channel.isWritable) {
-                                        await group.next()
-                                        inflight -= 1
-                                    }
-                                    inflight += 1
+                                    // Work is taken in turn with every other connection (`Admission`).
+                                    guard await output.mayStart() else { break reading }
+                                    output.started()
                                     let bytes = Array(buffer.readableBytesView)
+                                    await admission.acquire()
                                     group.addTask {
-                                        if let reply = await dispatcher.respond(to: bytes, context: context) { await send(reply) }
+                                        // Queued, not awaited: a reply waiting for a slow reader holds no task. Only
+                                        // the buffer outlives this line, so such a reply is held once.
+                                        let reply = await dispatcher.respond(to: bytes, context: context).map { ByteBuffer(bytes: $0) }
+                                        admission.release()
+                                        if let reply { output.write(reply) }
+                                        output.finished()
                                     }
                                 case .oversized:
                                     metrics.recordRequest(failed: true)
                                     let error = ResponseError.invalidRequest("frame larger than \(configuration.maxFrameBytes) bytes")
-                                    await send(Response.error(id: .null, error))
+                                    output.write(ByteBuffer(bytes: Response.error(id: .null, error)))
                                 case .broken(let reason):
                                     // The stream cannot be resynchronised: answer, then close.
                                     metrics.recordRequest(failed: true)
-                                    await send(Response.error(id: .null, .invalidRequest(reason)))
+                                    output.write(ByteBuffer(bytes: Response.error(id: .null, .invalidRequest(reason))))
                                     break reading
                                 }
                             }
                         } catch {
                             logger.debug("connection input ended", metadata: ["error": "\(error)"])
                         }
-                        // Everything already read is answered before the connection closes; the
-                        // subscription ends with it.
+                        // Everything already read is answered before the connection closes (the group
+                        // waits for its tasks); the subscription ends with it.
                         feed.close(session)
-                        await group.waitForAll()
                     }
+                    await output.drained()
                 } onGracefulShutdown: {
                     channel.channel.close(mode: .input, promise: nil)
                 }

@@ -41,6 +41,11 @@ public struct ServerConfiguration: Sendable {
     public var listeners: [ListenerSource]
     public var maxFrameBytes: Int = 1 << 20
     public var maxInflight: Int = 64
+    /// Requests computed at once across all connections, taken in turn (see `Admission`).
+    public var maxActive: Int = 32
+    /// Reply bytes waiting for slow readers' sockets, across all connections, beyond which each
+    /// connection computes one request at a time (see `ReplyLedger`).
+    public var replyBudgetBytes: Int = 32 << 20
     public var idleTimeoutSeconds: Int = 300
     /// Open connections beyond which a new one gets one `-32005` and is closed.
     public var maxConnections: Int = 4096

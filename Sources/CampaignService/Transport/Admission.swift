@@ -1,0 +1,66 @@
+import DequeModule
+import NIOConcurrencyHelpers
+import Synchronization
+
+/// How many requests are computed at once across every connection, handed out first come, first served.
+/// Each connection's loop waits for at most one turn at a time, so the queue takes connections in
+/// rotation: a new client waits for one turn of each busy connection, not for all their pipelined work.
+/// A turn covers computing a reply, not delivering it: a client that does not read holds none.
+final class Admission: Sendable {
+    private struct State {
+        var available: Int
+        var waiting: Deque<CheckedContinuation<Void, Never>> = []
+    }
+    private let state: NIOLockedValueBox<State>
+
+    init(limit: Int) { state = NIOLockedValueBox(State(available: max(1, limit))) }
+
+    func acquire() async {
+        let admitted = state.withLockedValue { state in
+            guard state.available > 0 else { return false }
+            state.available -= 1
+            return true
+        }
+        if admitted { return }
+        await withCheckedContinuation { continuation in
+            let admitted = state.withLockedValue { state in
+                // A turn may have been released since the first look.
+                guard state.available > 0 else {
+                    state.waiting.append(continuation)
+                    return false
+                }
+                state.available -= 1
+                return true
+            }
+            if admitted { continuation.resume() }
+        }
+    }
+
+    /// Passes the turn to the longest waiter, if any.
+    func release() {
+        let next = state.withLockedValue { state in
+            guard let next = state.waiting.popFirst() else {
+                state.available += 1
+                return nil as CheckedContinuation<Void, Never>?
+            }
+            return next
+        }
+        next?.resume()
+    }
+}
+
+/// Bytes of replies handed to connections but not yet taken by their sockets, across every connection.
+/// Over the budget (clients that do not read their replies), each connection computes one request at a
+/// time: a client that stops reading then holds at most one reply besides what its socket buffers.
+final class ReplyLedger: Sendable {
+    let budget: Int
+    private let held = Atomic<Int>(0)
+
+    init(budget: Int) { self.budget = budget }
+
+    var isOverBudget: Bool { held.load(ordering: .relaxed) > budget }
+    var bytesHeld: Int { held.load(ordering: .relaxed) }
+
+    func add(_ bytes: Int) { held.add(bytes, ordering: .relaxed) }
+    func remove(_ bytes: Int) { held.subtract(bytes, ordering: .relaxed) }
+}
