@@ -22,6 +22,21 @@ struct Export: AsyncParsableCommand {
     }
 }
 
+struct Moderate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Moderate a signature (admin socket): accept a suspect, hide or unhide, feature or unfeature, invalidate.")
+    @OptionGroup var connection: ConnectionOptions
+
+    @Argument(help: "The signature's id (from export).") var signatureId: String
+    @Argument(help: ArgumentHelp("accept, hide, unhide, feature, unfeature or invalidate.", valueName: "action"), transform: parseWireEnum)
+    var action: ModerationAction
+
+    func run() async throws {
+        let record = try await connection.withClient { try await $0.call(ModerateSignature(signatureId: signatureId, action: action)) }
+        print(prettyJSON(try jsonValue(record)))
+    }
+}
+
 struct Outbox: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The messages campaignd wants sent (admin socket).", subcommands: [Claim.self, Ack.self])

@@ -17,7 +17,7 @@ struct CampaignCtl: AsyncParsableCommand {
             be reached or the connection fails (for watch: closes).
             """,
         subcommands: [
-            Letter.self, Sign.self, Count.self, List.self, Export.self, FundraiserCommand.self, Pledge.self, Pledges.self,
+            Letter.self, Sign.self, Count.self, List.self, Export.self, Moderate.self, FundraiserCommand.self, Pledge.self, Pledges.self,
             Events.self, RSVPCommand.self, RSVPs.self, Tweets.self, PageCommand.self, Watch.self, Outbox.self, Check.self, Call.self,
         ]
     )

@@ -4,6 +4,7 @@ import CampaignService
 import Foundation
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// `campaignd`: the campaign's JSON-RPC service.
 @main
@@ -89,6 +90,12 @@ struct Campaignd: AsyncParsableCommand {
     @Option(help: "New RSVPs per address in ten minutes before -32004.")
     var rsvpSustained: Int = 20
 
+    @Option(
+        help: ArgumentHelp(
+            "Allow- and block-list: lines `allow RANGE`, `block RANGE`, `block @DOMAIN`, `block EMAIL`; read again on SIGHUP.",
+            valueName: "file"))
+    var abuseList: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -107,6 +114,14 @@ struct Campaignd: AsyncParsableCommand {
         }
         if let exitWhenIdle, exitWhenIdle < 1 { throw ValidationError("--exit-when-idle must be at least 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+    }
+
+    static func loadAbuseList(_ path: String) throws -> AbuseLists {
+        do {
+            return try AbuseListReloader.load(path)
+        } catch {
+            throw ValidationError("\(error)")
+        }
     }
 
     func run() async throws {
@@ -165,8 +180,11 @@ struct Campaignd: AsyncParsableCommand {
         limits.signing = RateLimit(burst: signBurst, sustained: signSustained)
         limits.pledging = RateLimit(burst: pledgeBurst, sustained: pledgeSustained, sustainedWindowSeconds: 3600)
         limits.rsvping = RateLimit(burst: rsvpBurst, sustained: rsvpSustained)
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let abuse = AbusePolicy(try abuseList.map { path in try Self.loadAbuseList(path) } ?? AbuseLists())
+        if let abuseList { logger.info("abuse list loaded", metadata: ["file": "\(abuseList)", "rules": "\(abuse.lists.summary)"]) }
         let store = try CampaignStore(
-            path: stateDirectory + "/" + CampaignStore.fileName, limits: limits, busyTimeout: TimeInterval(busyTimeout))
+            path: stateDirectory + "/" + CampaignStore.fileName, limits: limits, abuse: abuse, busyTimeout: TimeInterval(busyTimeout))
         let core = CampaignCore(store: store, limits: .init(maxBatch: maxBatch, maxDepth: maxDepth), logger: logger)
 
         if let campaign {
@@ -195,7 +213,10 @@ struct Campaignd: AsyncParsableCommand {
         let server = CampaignServer(core: core, configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)],
+                services: [
+                    .init(service: server, successTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(service: AbuseListReloader(path: abuseList, policy: abuse, logger: logger, hangups: hangups)),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

@@ -29,12 +29,12 @@ struct Harness {
     /// The example campaign (open, confirmation required), optionally adjusted.
     static func make(
         confirmationRequired: Bool = true, status: String = "open", limits: AbuseLimits = .init(),
-        importExample: Bool = true
+        abuse: AbusePolicy = .init(), importExample: Bool = true
     ) async throws -> Harness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("campaignd-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let clock = TestClock()
-        let store = try CampaignStore(path: directory + "/campaign.sqlite", limits: limits, clock: { clock.current })
+        let store = try CampaignStore(path: directory + "/campaign.sqlite", limits: limits, abuse: abuse, clock: { clock.current })
         let core = CampaignCore(store: store)
         let harness = Harness(core: core, clock: clock, directory: directory, session: core.feed.openSession())
         if importExample {
@@ -48,6 +48,14 @@ struct Harness {
             guard reply["result"] != nil else { throw HarnessError.importFailed(JSONWriter.string(reply)) }
         }
         return harness
+    }
+
+    /// The same database opened again, as after a restart, at the same moment.
+    func reopened(limits: AbuseLimits = .init()) throws -> Harness {
+        let clock = self.clock
+        let store = try CampaignStore(path: directory + "/campaign.sqlite", limits: limits, clock: { clock.current })
+        let core = CampaignCore(store: store)
+        return Harness(core: core, clock: clock, directory: directory, session: core.feed.openSession())
     }
 
     enum HarnessError: Error {

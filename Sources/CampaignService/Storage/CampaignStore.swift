@@ -14,12 +14,14 @@ public final class CampaignStore: Sendable {
     let watcher: DatabaseQueue
     let clock: @Sendable () -> Timestamp
     let limits: AbuseLimits
+    /// The organisers' allow- and block-lists, replaced on reload.
+    public let abuse: AbusePolicy
 
     public static let fileName = "campaign.sqlite"
 
     /// Opens (creating 0600 if new) and migrates the database at `path`.
     public init(
-        path: String, limits: AbuseLimits = .init(), busyTimeout: TimeInterval = 10,
+        path: String, limits: AbuseLimits = .init(), abuse: AbusePolicy = .init(), busyTimeout: TimeInterval = 10,
         clock: @escaping @Sendable () -> Timestamp = Timestamp.now
     ) throws {
         // Create the file ourselves so that it is never world-readable, whatever the umask.
@@ -52,6 +54,7 @@ public final class CampaignStore: Sendable {
         self.writes = GroupCommit(pool: pool)
         self.clock = clock
         self.limits = limits
+        self.abuse = abuse
         try pool.write { db in
             if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'salt'") == nil {
                 try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('salt', ?)", arguments: [Random.token(bytes: 32)])

@@ -298,6 +298,7 @@ extension CampaignStore {
     func createRSVP(_ r: NewRSVP) async throws -> CreateRSVP.Result {
         let now = clock()
         let limits = self.limits.rsvping
+        let lists = abuse.lists
         return try await writes.write { db in
             var event = try EventRow.require(db, id: r.eventId)
             guard event.status == EventStatus.scheduled.rawValue else { throw ResponseError.closed("the event is cancelled") }
@@ -317,7 +318,8 @@ extension CampaignStore {
                 }
                 return CreateRSVP.Result(accepted: true, event: event.view)
             }
-            if let ip = r.ip, let retry = try AddressRate.record(db, scope: .rsvp, ip: ip, limits: limits, at: now) {
+            if let retry = try AddressRate.check(db, scope: .rsvp, ip: r.ip, email: r.emailCanonical, lists: lists, limits: limits, at: now)
+            {
                 throw ResponseError.rateLimited(retryAfterMs: retry)
             }
             var rsvp = RSVPRow(

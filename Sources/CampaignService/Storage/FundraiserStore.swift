@@ -244,6 +244,7 @@ extension CampaignStore {
     func createPledge(_ p: NewPledge) async throws -> CreatePledge.Result {
         let now = clock()
         let limits = self.limits.pledging
+        let lists = abuse.lists
         return try await writes.write { db in
             let f = try StoredFundraiser.require(db)
             guard f.isOpen(at: now) else { throw ResponseError.closed("the fundraiser is closed") }
@@ -262,7 +263,9 @@ extension CampaignStore {
             {
                 return CreatePledge.Result(accepted: true, confirmationRequired: f.confirmationRequired, fundraiser: f.view(at: now))
             }
-            if let ip = p.ip, let retry = try AddressRate.record(db, scope: .pledge, ip: ip, limits: limits, at: now) {
+            if let retry = try AddressRate.check(
+                db, scope: .pledge, ip: p.ip, email: p.emailCanonical, lists: lists, limits: limits, at: now)
+            {
                 throw ResponseError.rateLimited(retryAfterMs: retry)
             }
             let status: PledgeStatus = f.confirmationRequired ? .pending : .confirmed

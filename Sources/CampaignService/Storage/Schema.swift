@@ -201,6 +201,10 @@ enum Schema {
                     CREATE INDEX signAttempt_scope ON signAttempt(scope, addressKey, at);
                     """)
         }
+        migrator.registerMigration("v3: address rate sweep") { db in
+            // The once-a-minute sweep of rows past every window (see `AddressRate`).
+            try db.execute(sql: "CREATE INDEX signAttempt_scope_at ON signAttempt(scope, at)")
+        }
         return migrator
     }
 }

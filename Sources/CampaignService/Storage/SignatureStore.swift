@@ -110,6 +110,7 @@ extension CampaignStore {
     func sign(_ s: NewSignature) async throws -> SignLetter.Result {
         let now = clock()
         let limits = self.limits.signing
+        let lists = abuse.lists
         return try await writes.write { db in
             // The hot path of a campaign's peak: cached statements only, no record machinery for a new signature.
             guard let letter = try Row.fetchOne(db.cachedStatement(sql: "SELECT status, confirmationRequired FROM letter WHERE id = 1"))
@@ -135,7 +136,9 @@ extension CampaignStore {
                 }
             } else {
                 var status: SignatureStatus = confirmationRequired ? .pending : .confirmed
-                if let ip = s.ip, try AddressRate.record(db, scope: .signature, ip: ip, limits: limits, at: now) != nil {
+                if try AddressRate.check(db, scope: .signature, ip: s.ip, email: s.emailCanonical, lists: lists, limits: limits, at: now)
+                    != nil
+                {
                     status = .suspect
                 }
                 let ms = now.millisecondsSince1970

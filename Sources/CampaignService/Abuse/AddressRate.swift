@@ -2,6 +2,7 @@ import CampaignProtocol
 import Crypto
 import Foundation
 import GRDB
+import Synchronization
 
 /// Per-address limits (SPEC §5): a burst and a sustained window.
 public struct RateLimit: Sendable {
@@ -30,27 +31,42 @@ public struct AbuseLimits: Sendable {
 }
 
 /// Counts new writes per address in the database, so that a limit holds across processes sharing it
-/// and across restarts. Addresses are kept as salted hashes, and only for the longer window.
+/// and across restarts. Addresses are kept as salted hashes, only for the longer window, and at most as
+/// many per address as a limit needs: the table stays as small as the traffic of the last window.
 enum AddressRate {
-    enum Scope: String {
+    enum Scope: String, CaseIterable {
         case signature, pledge, rsvp
     }
 
-    /// Records one new write from `ip`; returns how long until it would have been within the limit, or
-    /// nil when it is. Every new write counts, over the limit or not.
+    /// Decides a new write from `ip` and (canonical) `email` under the organisers' lists and `limits`;
+    /// returns how long until it would be admitted, or nil when it is. Every new write from a limited
+    /// address counts, over the limit or not.
+    static func check(
+        _ db: Database, scope: Scope, ip: String?, email: String, lists: AbuseLists, limits: RateLimit, at now: Timestamp
+    ) throws -> Int? {
+        switch lists.verdict(ip: ip, email: email) {
+        case .blocked: return limits.sustainedWindowSeconds * 1000
+        case .exempt: return nil
+        case .limited: break
+        }
+        guard let ip else { return nil }
+        return try record(db, scope: scope, ip: ip, limits: limits, at: now)
+    }
+
     static func record(_ db: Database, scope: Scope, ip: String, limits: RateLimit, at now: Timestamp) throws -> Int? {
         let salt = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'salt'")) ?? ""
         let key = Data(SHA256.hash(data: Data((salt + "|" + ip).utf8)).prefix(16))
         let nowMs = now.millisecondsSince1970
         let horizon = Int64(max(limits.burstWindowSeconds, limits.sustainedWindowSeconds)) * 1000
-        try db.cachedStatement(sql: "DELETE FROM signAttempt WHERE scope = ? AND addressKey = ? AND at <= ?")
-            .execute(arguments: [scope.rawValue, key, nowMs - horizon])
+        try sweepIfDue(db, scope: scope, before: nowMs - horizon, at: nowMs)
         var retryAfterMs: Int64? = nil
+        var seen = 0
         for (limit, window) in [(limits.burst, limits.burstWindowSeconds), (limits.sustained, limits.sustainedWindowSeconds)] {
             let since = nowMs - Int64(window) * 1000
             let times = try Int64.fetchAll(
                 db.cachedStatement(sql: "SELECT at FROM signAttempt WHERE scope = ? AND addressKey = ? AND at > ? ORDER BY at"),
                 arguments: [scope.rawValue, key, since])
+            seen = max(seen, times.count)
             if times.count >= limit, let oldest = times.dropLast(limit - 1).last {
                 // When the oldest write that keeps the window full leaves it.
                 retryAfterMs = max(retryAfterMs ?? 0, oldest + Int64(window) * 1000 - nowMs)
@@ -58,6 +74,31 @@ enum AddressRate {
         }
         try db.cachedStatement(sql: "INSERT INTO signAttempt (scope, addressKey, at) VALUES (?, ?, ?)")
             .execute(arguments: [scope.rawValue, key, nowMs])
+        // Only the newest `limit` writes of an address can decide anything: a flood from one address
+        // keeps a few rows, not one per request.
+        let keep = max(limits.burst, limits.sustained)
+        if seen + 1 > keep {
+            try db.cachedStatement(
+                sql: """
+                    DELETE FROM signAttempt WHERE rowid IN (
+                        SELECT rowid FROM signAttempt WHERE scope = ? AND addressKey = ? ORDER BY at DESC LIMIT -1 OFFSET ?)
+                    """
+            ).execute(arguments: [scope.rawValue, key, keep])
+        }
         return retryAfterMs.map { Int(max($0, 1)) }
+    }
+
+    /// Addresses not seen again leave their rows behind; once a minute a write clears what has aged out.
+    private static let lastSweep = Mutex<[Scope: Int64]>([:])
+
+    static func sweepIfDue(_ db: Database, scope: Scope, before horizon: Int64, at nowMs: Int64) throws {
+        let due = lastSweep.withLock { last in
+            guard nowMs - (last[scope] ?? 0) >= 60_000 || nowMs < (last[scope] ?? 0) else { return false }
+            last[scope] = nowMs
+            return true
+        }
+        if due {
+            try db.cachedStatement(sql: "DELETE FROM signAttempt WHERE scope = ? AND at <= ?").execute(arguments: [scope.rawValue, horizon])
+        }
     }
 }

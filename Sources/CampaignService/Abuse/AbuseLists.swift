@@ -1,0 +1,148 @@
+import Foundation
+import Synchronization
+
+/// The organisers' lists (`--abuse-list FILE`, reloaded on SIGHUP), one rule a line:
+///
+///     allow 192.0.2.0/24          # an office or university behind one address: no per-address limits
+///     block 203.0.113.7           # an address or a range, IPv4 or IPv6
+///     block @mailinator.com       # an email domain, and its subdomains
+///     block someone@example.org   # one email, in any spelling of it (canonical form)
+///
+/// A blocked signature is kept as `suspect` with the reply any signature gets (SPEC §5): the sender
+/// learns nothing, organisers can still accept it. A blocked pledge or RSVP gets `-32004`, like one over
+/// its limit. Block wins over allow.
+public struct AbuseLists: Sendable, Equatable {
+    var allowed: [AddressRange] = []
+    var blockedAddresses: [AddressRange] = []
+    var blockedDomains: Set<String> = []
+    var blockedEmails: Set<String> = []
+
+    public init() {}
+
+    public var isEmpty: Bool { self == AbuseLists() }
+
+    public var summary: String {
+        "\(allowed.count) allowed ranges, \(blockedAddresses.count) blocked ranges, \(blockedDomains.count) blocked domains, "
+            + "\(blockedEmails.count) blocked emails"
+    }
+
+    public struct ParseError: Error, CustomStringConvertible {
+        public let line: Int
+        public let reason: String
+        public var description: String { "line \(line): \(reason)" }
+    }
+
+    public init(parsing text: String) throws(ParseError) {
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            let words = line.split(whereSeparator: \.isWhitespace)
+            guard let verb = words.first else { continue }
+            guard words.count == 2 else {
+                throw ParseError(line: index + 1, reason: "expected `allow RANGE` or `block RANGE|@DOMAIN|EMAIL`")
+            }
+            let value = String(words[1])
+            switch verb {
+            case "allow":
+                guard let range = AddressRange(value) else {
+                    throw ParseError(line: index + 1, reason: "`\(value)` is not an address or range (allow takes addresses only)")
+                }
+                allowed.append(range)
+            case "block":
+                if value.hasPrefix("@") {
+                    let domain = value.dropFirst().lowercased()
+                    guard domain.contains("."), !domain.contains("@") else {
+                        throw ParseError(line: index + 1, reason: "`\(value)` is not an email domain")
+                    }
+                    blockedDomains.insert(domain)
+                } else if value.contains("@") {
+                    blockedEmails.insert(Email.canonical(value))
+                } else if let range = AddressRange(value) {
+                    blockedAddresses.append(range)
+                } else {
+                    throw ParseError(line: index + 1, reason: "`\(value)` is not an address, range, @domain or email")
+                }
+            default:
+                throw ParseError(line: index + 1, reason: "unknown rule `\(verb)` (allow or block)")
+            }
+        }
+    }
+
+    enum Verdict: Equatable {
+        /// Per-address limits apply.
+        case limited
+        /// From an allowed range: no per-address limit.
+        case exempt
+        case blocked
+    }
+
+    /// `email` is the canonical form.
+    func verdict(ip: String?, email: String?) -> Verdict {
+        let address = ip.flatMap(AddressRange.bytes)
+        if let email {
+            if blockedEmails.contains(email) { return .blocked }
+            if let at = email.lastIndex(of: "@") {
+                // The domain and every parent: a.b.example.org is blocked by @b.example.org and @example.org.
+                var domain = email[email.index(after: at)...]
+                while true {
+                    if blockedDomains.contains(String(domain)) { return .blocked }
+                    guard let dot = domain.firstIndex(of: ".") else { break }
+                    domain = domain[domain.index(after: dot)...]
+                }
+            }
+        }
+        guard let address else { return .limited }
+        if blockedAddresses.contains(where: { $0.contains(address) }) { return .blocked }
+        if allowed.contains(where: { $0.contains(address) }) { return .exempt }
+        return .limited
+    }
+}
+
+/// An IPv4 or IPv6 address or CIDR range, as 16 bytes (IPv4 mapped into IPv6) and a prefix length.
+struct AddressRange: Sendable, Equatable {
+    let network: [UInt8]
+    let prefix: Int
+
+    init?(_ text: String) {
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let address = Self.bytes(String(parts[0])) else { return nil }
+        let isV4 = !parts[0].contains(":")
+        let width = isV4 ? 32 : 128
+        var prefix = width
+        if parts.count == 2 {
+            guard let p = Int(parts[1]), (0...width).contains(p) else { return nil }
+            prefix = p
+        }
+        self.prefix = prefix + (isV4 ? 96 : 0)
+        network = Self.masked(address, self.prefix)
+    }
+
+    func contains(_ address: [UInt8]) -> Bool { Self.masked(address, prefix) == network }
+
+    static func masked(_ bytes: [UInt8], _ prefix: Int) -> [UInt8] {
+        bytes.enumerated().map { i, byte in
+            let bits = min(max(prefix - i * 8, 0), 8)
+            return bits == 8 ? byte : byte & ~(UInt8(0xFF) >> bits)
+        }
+    }
+
+    /// 16 bytes, IPv4 as `::ffff:a.b.c.d`.
+    static func bytes(_ text: String) -> [UInt8]? {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 {
+            return [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF] + withUnsafeBytes(of: &v4) { Array($0) }
+        }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, text, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
+        return nil
+    }
+}
+
+/// The lists in force, replaced whole on reload.
+public final class AbusePolicy: Sendable {
+    private let current: Mutex<AbuseLists>
+
+    public init(_ lists: AbuseLists = .init()) { current = Mutex(lists) }
+
+    public var lists: AbuseLists { current.withLock { $0 } }
+    public func replace(with lists: AbuseLists) { current.withLock { $0 = lists } }
+}
