@@ -18,7 +18,7 @@ import Testing
         var answered = 1
         while let line = client.readLine(timeout: 20) {
             let reply = try JSON.object(line)
-            #expect(JSON.result(reply)?["accepted"] as? Bool == true)
+            #expect(JSON.result(reply)?["accepted"] as? Bool == true, "\(line)")
             answered += 1
         }
         #expect(server.waitForExit() == 0)
@@ -27,6 +27,22 @@ import Testing
         let stored = try Database.count(dir + "/state/campaign.sqlite", "SELECT COUNT(*) FROM signature")
         #expect(stored == answered)
         #expect(!FileManager.default.fileExists(atPath: dir + "/public.sock"))
+    }
+
+    @Test func sigtermDoesNotWaitForAClientThatNeverReads() throws {
+        let dir = try Paths.temporaryDirectory()
+        let server = try ServerProcess.listening(dir)
+        let client = try LineClient(path: dir + "/public.sock")
+        _ = fcntl(client.fd, F_SETFL, fcntl(client.fd, F_GETFL) | O_NONBLOCK)
+        let burst = Array(repeating: #"{"jsonrpc":"2.0","id":1,"method":"campaign.get"}"# + "\n", count: 400).joined()
+        client.send(burst)  // 3 MB of replies it will never read
+        usleep(500_000)
+        let start = Date()
+        server.signal(SIGTERM)
+        #expect(server.waitForExit(timeout: 30) == 0)
+        // The connection had a few seconds' grace, not the idle timeout's five minutes.
+        #expect(Date().timeIntervalSince(start) < 20)
+        client.close()
     }
 
     @Test func connectionsArrivingDuringShutdownDoNotCrashIt() throws {

@@ -142,11 +142,27 @@ struct ConnectionHandler: Sendable {
                     }
                     await output.drained()
                 } onGracefulShutdown: {
-                    channel.channel.close(mode: .input, promise: nil)
+                    Self.stopReading(channel.channel)
+                    // Replies to a client that has stopped reading would hold the exit back until the
+                    // idle timeout: it gets a few seconds, then the connection is closed.
+                    let connection = channel.channel
+                    connection.eventLoop.scheduleTask(in: .seconds(Int64(configuration.shutdownGraceSeconds))) {
+                        connection.close(promise: nil)
+                    }
                 }
             }
         } catch {
             logger.debug("connection ended", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Ends the connection's input on shutdown: nothing more is read, and the frames already decoded are
+    /// answered. Unlike closing the input, it does not pass a half-read request on as a last frame.
+    static func stopReading(_ channel: any NIOCore.Channel) {
+        channel.eventLoop.execute {
+            try? channel.syncOptions?.setOption(.autoRead, value: false)
+            (try? channel.pipeline.syncOperations.context(handlerType: FrameTagger.self))?
+                .fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         }
     }
 

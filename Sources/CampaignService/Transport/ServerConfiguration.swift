@@ -47,6 +47,8 @@ public struct ServerConfiguration: Sendable {
     /// connection computes one request at a time (see `ReplyLedger`).
     public var replyBudgetBytes: Int = 32 << 20
     public var idleTimeoutSeconds: Int = 300
+    /// On SIGTERM, how long a connection may take to collect its replies before it is closed.
+    public var shutdownGraceSeconds: Int = 5
     /// Open connections beyond which a new one gets one `-32005` and is closed.
     public var maxConnections: Int = 4096
     /// Besides root and the service's own uid.
