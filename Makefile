@@ -84,3 +84,13 @@ FUZZ_SECONDS ?= 60
 
 fuzz: deps
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/fuzz.sh
+
+# Sanitizers (RELIABILITY.md): `make sanitize` runs every test under AddressSanitizer and LeakSanitizer
+# (built in .build-asan/), then under ThreadSanitizer (.build-tsan/), with the instrumented campaignd and
+# campaignctl; each process's reports go to .build-<san>/sanitize/. It prints tests run and failed and
+# reports found per sanitizer, and fails on any. `make sanitize SANITIZERS=tsan` runs one.
+.PHONY: sanitize
+SANITIZERS ?= asan tsan
+
+sanitize: deps
+	@scripts/sanitize.sh $(SANITIZERS)

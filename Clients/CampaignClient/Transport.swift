@@ -164,6 +164,9 @@ final class ChildProcess: @unchecked Sendable {
         process.standardOutput = childStdout
         let (exited, exitedContinuation) = AsyncStream.makeStream(of: Int32.self)
         process.terminationHandler = { process in
+            // Foundation's Process and its run-loop source hold each other until waitUntilExit, which
+            // returns at once now that the child has exited: without it every spawned client leaks one.
+            process.waitUntilExit()
             exitedContinuation.yield(process.terminationStatus)
             exitedContinuation.finish()
         }

@@ -37,9 +37,26 @@ import Testing
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// campaignd listening in `dir`, once it has notified READY=1. Its sockets accept connections (what
+    /// `ServerProcess.listening` waits for) a moment before it sets their modes; by READY it has. Reading
+    /// or changing a mode before then raced with the service (seen under AddressSanitizer's slowdown).
+    static func ready(_ dir: String, extra: [String] = []) throws -> ServerProcess {
+        let notify = try NotifySocket(path: dir + "/notify.sock")
+        let server = try ServerProcess(
+            arguments: [
+                "--listen", dir + "/public.sock", "--admin-listen", dir + "/admin.sock", "--state-dir", dir + "/state", "--campaign",
+                Paths.exampleCampaign,
+            ] + extra,
+            directory: dir, environment: ["NOTIFY_SOCKET": dir + "/notify.sock"])
+        guard let message = notify.receive(timeout: 20), message.contains("READY=1") else {
+            throw TestFailure("campaignd did not notify READY=1: \(server.stderr)")
+        }
+        return server
+    }
+
     @Test func adminSocketIsCreatedOwnerOnly() throws {
         let dir = try Paths.temporaryDirectory()
-        let server = try ServerProcess.listening(dir)
+        let server = try Self.ready(dir)
         let mode = (try FileManager.default.attributesOfItem(atPath: dir + "/admin.sock")[.posixPermissions] as? NSNumber)?.intValue
         #expect(mode == 0o600)
         let db = (try FileManager.default.attributesOfItem(atPath: dir + "/state/campaign.sqlite")[.posixPermissions] as? NSNumber)?
@@ -50,7 +67,7 @@ import Testing
 
     @Test func peerOfAnotherUIDIsRefusedOnAdminSocket() throws {
         let dir = try Paths.temporaryDirectory()
-        let server = try ServerProcess.listening(dir)
+        let server = try Self.ready(dir)
         chmod(dir + "/admin.sock", 0o666)  // let the other user reach the peer check
         let line = try firstLine(asUID: 65534, socket: dir + "/admin.sock")
         let reply = try JSON.object(line.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -65,7 +82,7 @@ import Testing
 
     @Test func adminUIDFlagAdmitsThatPeer() throws {
         let dir = try Paths.temporaryDirectory()
-        let server = try ServerProcess.listening(dir, extra: ["--admin-uid", "65534"])
+        let server = try Self.ready(dir, extra: ["--admin-uid", "65534"])
         chmod(dir + "/admin.sock", 0o666)
         let reply = try JSON.object(try firstLine(asUID: 65534, socket: dir + "/admin.sock"))
         #expect(JSON.result(reply) != nil)

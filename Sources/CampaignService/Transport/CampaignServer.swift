@@ -6,6 +6,8 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
+
 /// The service that owns every listener. `run()` returns when all listeners are closed: after a
 /// graceful shutdown (SIGTERM), when a single connection (stdio, inetd, `Accept=yes`) ends, or when
 /// `--exit-when-idle` finds nothing to do.
@@ -43,10 +45,11 @@ public struct CampaignServer: Service {
             admission: admission, configuration: configuration, logger: logger)
         var listeners: [(Listener, ListenerSource)] = []
         var singles: [(any Channel, ListenerSource)] = []
+        let unserved = Unserved()
         for source in configuration.listeners {
             switch source {
             case .unixPath, .listeningSocket:
-                listeners.append((try await listen(source), source))
+                listeners.append((try await listen(source, unserved: unserved), source))
             case .connectedSocket, .stdio:
                 singles.append((try await connect(source), source))
             }
@@ -66,7 +69,7 @@ public struct CampaignServer: Service {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 for (listener, source) in listeners {
-                    group.addTask { await acceptLoop(listener, source: source, handler: handler) }
+                    group.addTask { await acceptLoop(listener, source: source, handler: handler, unserved: unserved) }
                 }
                 let remaining = Countdown(singles.count)
                 let onlySingles = listeners.isEmpty
@@ -94,14 +97,16 @@ public struct CampaignServer: Service {
         } onGracefulShutdown: {
             stop("shutdown requested")
         }
+        unserved.closeAll()
         for case .unixPath(let path, _) in configuration.listeners { unlink(path) }
     }
 
-    func acceptLoop(_ listener: Listener, source: ListenerSource, handler: ConnectionHandler) async {
+    func acceptLoop(_ listener: Listener, source: ListenerSource, handler: ConnectionHandler, unserved: Unserved) async {
         do {
             try await listener.executeThenClose { inbound in
                 try await withThrowingDiscardingTaskGroup { group in
                     for try await connection in inbound {
+                        unserved.remove(connection)
                         group.addTask { await handler.serve(connection, role: source.role, checkPeer: true) }
                     }
                 }
@@ -111,14 +116,21 @@ public struct CampaignServer: Service {
         }
     }
 
-    func listen(_ source: ListenerSource) async throws -> Listener {
+    func listen(_ source: ListenerSource, unserved: Unserved) async throws -> Listener {
         let bootstrap = ServerBootstrap(group: Self.acceptLoop, childGroup: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             // Accept many per wake-up: with busy connections on the same loop, 4 (the default) leaves
             // newcomers queued behind a whole round of their reads and writes.
             .serverChannelOption(.maxMessagesPerRead, value: 64)
-        let initializer = connectionInitializer()
+        let prepare = connectionInitializer()
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<any Channel> = { channel in
+            guard unserved.add(channel) else {
+                channel.close(promise: nil)
+                return channel.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
+            }
+            return prepare(channel)
+        }
         switch source {
         case .unixPath(let path, let role):
             try UnixSocketPath.prepare(path)
@@ -163,6 +175,37 @@ public struct CampaignServer: Service {
         default:
             preconditionFailure("not a single connection: \(source)")
         }
+    }
+}
+
+/// Connections accepted but not yet handed to an accept loop. NIO drops a connection whose listener
+/// closes while it is being set up, neither serving nor closing it (its memory and descriptor leak;
+/// LeakSanitizer caught it at shutdown): once every listener is closed, `closeAll` closes what is left,
+/// and a connection set up after that is closed at once. (A NIOLock, not Synchronization.Mutex, whose
+/// futex ThreadSanitizer cannot see: it reported this lock's own accesses as a race.)
+final class Unserved: Sendable {
+    private let state = NIOLockedValueBox<(channels: [ObjectIdentifier: any Channel], closed: Bool)>(([:], false))
+
+    /// False once `closeAll` ran: the caller closes the connection.
+    func add(_ channel: any Channel) -> Bool {
+        state.withLockedValue { state in
+            guard !state.closed else { return false }
+            state.channels[ObjectIdentifier(channel)] = channel
+            return true
+        }
+    }
+
+    func remove(_ channel: any Channel) {
+        _ = state.withLockedValue { $0.channels.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    func closeAll() {
+        let left = state.withLockedValue { state in
+            state.closed = true
+            defer { state.channels = [:] }
+            return Array(state.channels.values)
+        }
+        for channel in left { channel.close(promise: nil) }
     }
 }
 

@@ -47,6 +47,9 @@ struct ConnectionHandler: Sendable {
     /// Wraps a prepared channel for async use and starts reading it.
     static func wrap(_ channel: any NIOCore.Channel) async throws -> (Channel, ConnectionOutput) {
         try await channel.eventLoop.submit {
+            // A channel closed before it is served has lost its pipeline: NIOAsyncChannel would make its
+            // handler and writer, fail to add them, and leak both (a reference cycle) on every such client.
+            guard channel.isActive else { throw ChannelError.ioOnClosedChannel }
             let output = try channel.pipeline.syncOperations.handler(type: ConnectionOutput.Watch.self).output
             let wrapped = try NIOAsyncChannel<Frame, ByteBuffer>(
                 wrappingChannelSynchronously: channel, configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8)))

@@ -52,6 +52,10 @@ final class ServerProcess: @unchecked Sendable {
         process.standardInput = stdinPipe
         process.standardOutput = stdoutPipe
         process.standardError = FileHandle(forWritingAtPath: self.stderrPath)
+        // Foundation's Process and its run-loop source hold each other (with the pipes and file handles,
+        // so their descriptors too) until waitUntilExit; called once the child has exited, it returns at
+        // once and breaks the cycle.
+        process.terminationHandler = { $0.waitUntilExit() }
         try process.run()
     }
 
