@@ -63,7 +63,10 @@ import Testing
         print(
             "resident memory: \(idle / 1024) MB idle, peak \(peak / 1024) MB with 1,000 clients that never read "
                 + "(\(sent) requests sent); a newcomer waited \(Int(waited * 1000)) ms")
-        #expect(peak > 0 && peak < 256 * 1024, "peak resident memory \(peak / 1024) MB")
+        // Under a sanitizer (`make sanitize`) shadow memory multiplies the figure: no ceiling there.
+        if ProcessInfo.processInfo.environment["CAMPAIGND_SANITIZER"] == nil {
+            #expect(peak > 0 && peak < 256 * 1024, "peak resident memory \(peak / 1024) MB")
+        }
         for client in clients { client.close() }
     }
 }
