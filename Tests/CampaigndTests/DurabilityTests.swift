@@ -42,16 +42,8 @@ import Testing
         }
         // And the service's own recount agrees, after a restart on the same file.
         let restarted = try ServerProcess.listening(dir)
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: Paths.buildDirectory + "/campaignctl")
-        check.arguments = ["--socket", dir + "/admin.sock", "check"]
-        let out = Pipe()
-        check.standardOutput = out
-        try check.run()
-        let report = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        check.waitUntilExit()
-        #expect(check.terminationStatus == 0, "\(report)")
-        #expect(report.contains("drift: 0") && report.contains("integrity: ok"))
+        let check = try Campaignctl.check(adminSocket: dir + "/admin.sock")
+        #expect(check.passed, "campaignctl check:\n\(check.report)")
         restarted.stop()
     }
 }
@@ -119,6 +111,8 @@ enum Database {
         let accepted = try client.call("letter.sign", #"{"name":"B","email":"b@example.org"}"#, id: 5)
         #expect(JSON.result(accepted)?["accepted"] as? Bool == true)
         #expect((JSON.result(try client.call("signatures.count", id: 6))?["pending"] as? Int) == 2)
+        let check = try Campaignctl.check(adminSocket: dir + "/admin.sock")
+        #expect(check.passed, "campaignctl check:\n\(check.report)")
         server.stop()
     }
 }

@@ -27,6 +27,11 @@ import Testing
         let stored = try Database.count(dir + "/state/campaign.sqlite", "SELECT COUNT(*) FROM signature")
         #expect(stored == answered)
         #expect(!FileManager.default.fileExists(atPath: dir + "/public.sock"))
+        // Restarted on the same file, the service's own recount agrees.
+        let restarted = try ServerProcess.listening(dir)
+        let check = try Campaignctl.check(adminSocket: dir + "/admin.sock")
+        #expect(check.passed, "campaignctl check:\n\(check.report)")
+        restarted.stop()
     }
 
     @Test func sigtermDoesNotWaitForAClientThatNeverReads() throws {
