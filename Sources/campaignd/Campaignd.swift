@@ -60,7 +60,7 @@ struct Campaignd: AsyncParsableCommand {
     @Option(help: "Requests computed at once across all connections; more wait their connection's turn.")
     var maxActive: Int = 32
 
-    @Option(help: "Bytes of replies waiting for slow readers, beyond which each connection gets one request at a time.")
+    @Option(help: "Bytes of replies waiting for slow readers, beyond which a connection with replies still waiting gets no new work.")
     var replyBudget: Int = 32 << 20
 
     @Option(help: "Seconds a connection may stay idle or stalled mid-frame.")

@@ -1,6 +1,5 @@
 import DequeModule
 import NIOConcurrencyHelpers
-import Synchronization
 
 /// How many requests are computed at once across every connection, handed out first come, first served.
 /// Each connection's loop waits for at most one turn at a time, so the queue takes connections in
@@ -47,20 +46,4 @@ final class Admission: Sendable {
         }
         next?.resume()
     }
-}
-
-/// Bytes of replies handed to connections but not yet taken by their sockets, across every connection.
-/// Over the budget (clients that do not read their replies), each connection computes one request at a
-/// time: a client that stops reading then holds at most one reply besides what its socket buffers.
-final class ReplyLedger: Sendable {
-    let budget: Int
-    private let held = Atomic<Int>(0)
-
-    init(budget: Int) { self.budget = budget }
-
-    var isOverBudget: Bool { held.load(ordering: .relaxed) > budget }
-    var bytesHeld: Int { held.load(ordering: .relaxed) }
-
-    func add(_ bytes: Int) { held.add(bytes, ordering: .relaxed) }
-    func remove(_ bytes: Int) { held.subtract(bytes, ordering: .relaxed) }
 }

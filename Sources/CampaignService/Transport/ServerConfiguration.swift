@@ -43,8 +43,8 @@ public struct ServerConfiguration: Sendable {
     public var maxInflight: Int = 64
     /// Requests computed at once across all connections, taken in turn (see `Admission`).
     public var maxActive: Int = 32
-    /// Reply bytes waiting for slow readers' sockets, across all connections, beyond which each
-    /// connection computes one request at a time (see `ReplyLedger`).
+    /// Reply bytes waiting for slow readers' sockets, across all connections, beyond which a connection
+    /// with replies still waiting starts no new request (see `ReplyLedger`).
     public var replyBudgetBytes: Int = 32 << 20
     public var idleTimeoutSeconds: Int = 300
     /// On SIGTERM, how long a connection may take to collect its replies before it is closed.
