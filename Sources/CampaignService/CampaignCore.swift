@@ -23,7 +23,7 @@ public struct CampaignCore: Sendable {
         registry.registerFundraiserHandlers(store: store)
         registry.registerEventHandlers(store: store)
         registry.registerTweetHandlers(store: store)
-        registry.registerCampaignHandlers(store: store, feed: feed)
+        registry.registerCampaignHandlers(store: store, feed: feed, page: CampaignPageCache(store: store))
         // Last: the document is filtered by the roles registered above.
         registry.registerDiscovery()
         self.store = store

@@ -47,7 +47,9 @@ public struct MethodRegistry: Sendable {
     }
 
     /// Registers a handler that produces its result bytes itself (e.g. a precomputed document).
-    mutating func registerRaw<M: ParameterlessMethod>(_ method: M.Type, _ body: @escaping @Sendable (CallContext) -> [UInt8]) {
+    mutating func registerRaw<M: ParameterlessMethod>(
+        _ method: M.Type, _ body: @escaping @Sendable (CallContext) async throws -> [UInt8]
+    ) {
         precondition(handlers[M.name] == nil, "\(M.name) registered twice")
         handlers[M.name] = Handler(role: M.role) { params, context in
             do {
@@ -55,7 +57,7 @@ public struct MethodRegistry: Sendable {
             } catch let error as DecodingError {
                 throw ResponseError.invalidParams(error)
             }
-            return body(context)
+            return try await body(context)
         }
     }
 }

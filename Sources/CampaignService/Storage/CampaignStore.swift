@@ -12,6 +12,9 @@ public final class CampaignStore: Sendable {
     let writes: GroupCommit
     /// A connection of its own for `PRAGMA data_version`, which is per connection (see `ChangeFeed`).
     let watcher: DatabaseQueue
+    /// Another, for `campaign.get`'s cache (`CampaignPageCache`): a page built there does not hold up
+    /// the counts answered on the event loop through `watcher`.
+    let pageReader: DatabaseQueue
     let clock: @Sendable () -> Timestamp
     let limits: AbuseLimits
     /// The organisers' allow- and block-lists, replaced on reload.
@@ -51,6 +54,7 @@ public final class CampaignStore: Sendable {
         var watcherConfig = config
         watcherConfig.readonly = true
         self.watcher = try DatabaseQueue(path: path, configuration: watcherConfig)
+        self.pageReader = try DatabaseQueue(path: path, configuration: watcherConfig)
         self.writes = GroupCommit(pool: pool)
         self.clock = clock
         self.limits = limits

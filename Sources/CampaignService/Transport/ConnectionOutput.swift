@@ -48,11 +48,15 @@ final class ConnectionOutput: Sendable {
     }
 
     /// Whether the connection may start another request: fewer than `maxInflight` are being computed,
-    /// its channel takes more writes, and, while replies across all connections are over budget, it has
-    /// none pending.
+    /// less than `highWater` of replies wait for its socket, and, while replies across all connections
+    /// are over budget, none do. Counted here as they are queued, not by the channel's writability, which
+    /// learns of a write only once it reaches the event loop: many more could be started meanwhile.
     private func takesMore(_ state: State) -> Bool {
-        state.inflight < maxInflight && channel.isWritable && !(state.pendingBytes > 0 && ledger.isOverBudget)
+        state.inflight < maxInflight && state.pendingBytes < Self.highWater && !(state.pendingBytes > 0 && ledger.isOverBudget)
     }
+
+    /// With the socket's own buffer (some 200 KB) this is already far ahead of a client that is not reading.
+    static let highWater = 16 * 1024
 
     /// True once the connection may start another request, false once it is closed.
     func mayStart() async -> Bool {
@@ -98,16 +102,11 @@ final class ConnectionOutput: Sendable {
         for waiter in drained { waiter.resume() }
     }
 
-    /// Tells the output of writability changes and of the channel's end.
+    /// Tells the output of the channel's end.
     final class Watch: ChannelInboundHandler {
         typealias InboundIn = ByteBuffer
         let output: ConnectionOutput
         init(_ output: ConnectionOutput) { self.output = output }
-
-        func channelWritabilityChanged(context: ChannelHandlerContext) {
-            output.changed()
-            context.fireChannelWritabilityChanged()
-        }
 
         func channelInactive(context: ChannelHandlerContext) {
             output.changed { $0.closed = true }
