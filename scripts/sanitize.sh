@@ -5,8 +5,8 @@
 # the instrumented campaignd and campaignctl found next to the test bundle; every process that reports,
 # the test runner or a child, writes to a file of its own (log_path: <san>.<pid>), kept with the test
 # log in .build-<san>/sanitize/. Prints a summary per sanitizer (tests, reports and where they point);
-# exits non-zero when a test failed or a report was made. LeakSanitizer's suppressions, each with the reason it is not a leak of ours:
-# scripts/sanitizers/lsan.supp (ThreadSanitizer needs none).
+# exits non-zero when a test failed or a report was made. Suppressions, each with the reason it is not a
+# bug of ours: scripts/sanitizers/lsan.supp and asan.supp (ThreadSanitizer needs none).
 #
 #   scripts/sanitize.sh [asan|tsan]...      (both by default, ASan first)
 #
@@ -48,7 +48,7 @@ for san in "${sanitizers[@]}"; do
     # Shadow memory makes resident-memory ceilings meaningless: tests that measure one skip the bound.
     export CAMPAIGND_SANITIZER="$san"
     if [ "$san" = asan ]; then
-        ASAN_OPTIONS="log_path=$PWD/$logs/asan:detect_leaks=1" \
+        ASAN_OPTIONS="log_path=$PWD/$logs/asan:detect_leaks=1:suppressions=$supp/asan.supp" \
             LSAN_OPTIONS="suppressions=$supp/lsan.supp:print_suppressions=0" \
             swift test --skip-build --sanitize="$flag" --scratch-path "$scratch" 2>&1 | tee "$logs/test.log"
     else
