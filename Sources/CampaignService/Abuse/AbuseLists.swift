@@ -19,8 +19,6 @@ public struct AbuseLists: Sendable, Equatable {
 
     public init() {}
 
-    public var isEmpty: Bool { self == AbuseLists() }
-
     public var summary: String {
         "\(allowed.count) allowed ranges, \(blockedAddresses.count) blocked ranges, \(blockedDomains.count) blocked domains, "
             + "\(blockedEmails.count) blocked emails"
@@ -77,7 +75,6 @@ public struct AbuseLists: Sendable, Equatable {
 
     /// `email` is the canonical form.
     func verdict(ip: String?, email: String?) -> Verdict {
-        let address = ip.flatMap(AddressRange.bytes)
         if let email {
             if blockedEmails.contains(email) { return .blocked }
             if let at = email.lastIndex(of: "@") {
@@ -90,7 +87,7 @@ public struct AbuseLists: Sendable, Equatable {
                 }
             }
         }
-        guard let address else { return .limited }
+        guard let address = ip.flatMap(AddressRange.bytes) else { return .limited }
         if blockedAddresses.contains(where: { $0.contains(address) }) { return .blocked }
         if allowed.contains(where: { $0.contains(address) }) { return .exempt }
         return .limited

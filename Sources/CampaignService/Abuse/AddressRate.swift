@@ -34,7 +34,7 @@ public struct AbuseLimits: Sendable {
 /// and across restarts. Addresses are kept as salted hashes, only for the longer window, and at most as
 /// many per address as a limit needs: the table stays as small as the traffic of the last window.
 enum AddressRate {
-    enum Scope: String, CaseIterable {
+    enum Scope: String {
         case signature, pledge, rsvp
     }
 

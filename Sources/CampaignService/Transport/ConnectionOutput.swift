@@ -89,7 +89,7 @@ final class ConnectionOutput: Sendable {
     }
 
     /// Applies a change and wakes whoever it concerns.
-    private func changed(_ update: (inout State) -> Void = { _ in }) {
+    private func changed(_ update: (inout State) -> Void) {
         let (ready, drained, open) = state.withLockedValue { state in
             update(&state)
             var ready: [CheckedContinuation<Bool, Never>] = []
