@@ -5,7 +5,7 @@ STATE ?= var
 BIN = .build/$(CONFIG)/campaignd
 SHARED_OPENRPC ?= ../shared/openrpc
 
-.PHONY: all deps build run test test-swift test-schemas test-units lint format clean
+.PHONY: all deps build run test test-swift test-schemas test-docs test-units lint format clean docs
 
 all: build
 
@@ -28,7 +28,7 @@ run: build
 	$(BIN) --listen $(STATE)/public.sock --admin-listen $(STATE)/admin.sock --state-dir $(STATE) \
 		--campaign Schemas/examples/northwind.campaign.json
 
-test: deps lint test-swift test-schemas test-units
+test: deps lint test-docs test-swift test-schemas test-units
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -38,6 +38,15 @@ test-swift:
 # example campaigns against Schemas/campaign.schema.json.
 test-schemas:
 	python3 Tests/schemas/validate.py $(SHARED_OPENRPC)
+
+# docs/methods.md is generated from Schemas/openrpc.json: `make docs` rewrites it, `make test-docs` fails
+# with the diff while it is stale (and runs the generator's own tests).
+docs:
+	python3 scripts/openrpc-reference.py
+
+test-docs:
+	python3 scripts/openrpc-reference.py --check
+	python3 Tests/docs/test_openrpc_reference.py
 
 test-units:
 	systemd/verify.sh $(CURDIR)/.build/debug/campaignd
