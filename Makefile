@@ -46,7 +46,7 @@ docs:
 
 test-docs:
 	python3 scripts/openrpc-reference.py --check
-	python3 Tests/docs/test_openrpc_reference.py
+	python3 Tests/docs/test_docs.py
 
 test-units:
 	systemd/verify.sh $(CURDIR)/.build/debug/campaignd

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Tests of scripts/openrpc-reference.py, the generator of docs/methods.md (`make test-docs`)."""
+"""Tests of docs/ (`make test-docs`): the generator of docs/methods.md, scripts/openrpc-reference.py, and the
+links between the pages."""
 
 import contextlib
 import importlib.util
@@ -121,6 +122,41 @@ class GeneratorTests(unittest.TestCase):
             self.assertIn("is stale", errors.getvalue())
             self.assertIn("make docs", errors.getvalue())
             self.assertIn("+**Change a thing, differently**", errors.getvalue())
+
+
+def github_anchors(path):
+    """The anchors GitHub gives the headings of a Markdown file (headings inside code blocks excluded)."""
+    slugger = reference.Anchors()
+    anchors, fenced = set(), False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif not fenced and re.match(r"#{1,6} ", line):
+            anchors.add(slugger.slug(line.lstrip("#").strip()))
+    return anchors
+
+
+class LinkTests(unittest.TestCase):
+    def test_everyLinkBetweenThePagesResolves(self):
+        pages = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md", ROOT / "DEVELOPERS.md"]
+        broken = []
+        for page in pages:
+            text = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
+            for target in re.findall(r"\]\(([^)\s]+)\)", text):
+                if re.match(r"[a-z]+:", target):
+                    continue
+                file, _, anchor = target.partition("#")
+                resolved = (page.parent / file).resolve() if file else page
+                if not resolved.exists():
+                    broken.append(f"{page.relative_to(ROOT)}: {target} (no such file)")
+                elif anchor and resolved.suffix == ".md" and anchor not in github_anchors(resolved):
+                    broken.append(f"{page.relative_to(ROOT)}: {target} (no such heading)")
+        self.assertEqual(broken, [])
+
+    def test_theReadmeNeedsNothingOutsideTheRepository(self):
+        for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+            self.assertNotIn("../shared", page.read_text(encoding="utf-8"), page.name)
+            self.assertNotIn("SPEC.md", page.read_text(encoding="utf-8"), page.name)
 
 
 if __name__ == "__main__":
