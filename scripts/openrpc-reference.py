@@ -121,35 +121,30 @@ class Reference:
         return " or ".join(words) if words else "any"
 
     @staticmethod
+    def bounds(low, high, unit):
+        """`1 to 100 characters`, `at most 50 items`, `≥ 0`: numbers take signs, lengths and counts words."""
+        if low is not None and high is not None:
+            return f"{low} to {high}{unit}"
+        if high is not None:
+            return f"at most {high}{unit}" if unit else f"≤ {high}"
+        if low is not None:
+            return f"at least {low}{unit}" if unit else f"≥ {low}"
+        return ""
+
+    @staticmethod
     def constraints(schema):
         if not isinstance(schema, dict):
             return ""
         parts = []
-        lo, hi = schema.get("minLength"), schema.get("maxLength")
-        if lo is not None and hi is not None:
-            parts.append(f"{lo} to {hi} characters")
-        elif hi is not None:
-            parts.append(f"at most {hi} characters")
-        elif lo is not None:
-            parts.append(f"at least {lo} characters")
-        lo, hi = schema.get("minimum"), schema.get("maximum")
-        if lo is not None and hi is not None:
-            parts.append(f"{lo} to {hi}")
-        elif lo is not None:
-            parts.append(f"≥ {lo}")
-        elif hi is not None:
-            parts.append(f"≤ {hi}")
+        for low, high, unit in (("minLength", "maxLength", " characters"), ("minimum", "maximum", ""),
+                                ("minItems", "maxItems", " items")):
+            bounds = Reference.bounds(schema.get(low), schema.get(high), unit)
+            if bounds:
+                parts.append(bounds)
         if "exclusiveMinimum" in schema:
             parts.append(f"> {schema['exclusiveMinimum']}")
         if "exclusiveMaximum" in schema:
             parts.append(f"< {schema['exclusiveMaximum']}")
-        lo, hi = schema.get("minItems"), schema.get("maxItems")
-        if lo is not None and hi is not None:
-            parts.append(f"{lo} to {hi} items")
-        elif hi is not None:
-            parts.append(f"at most {hi} items")
-        elif lo is not None:
-            parts.append(f"at least {lo} items")
         if schema.get("uniqueItems"):
             parts.append("unique items")
         if "format" in schema:
