@@ -387,11 +387,11 @@ def main(argv=None):
         current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
         if current == text:
             return 0
-        shown = args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output
+        shown, source = (p.resolve().relative_to(ROOT) if p.resolve().is_relative_to(ROOT) else p for p in (args.output, args.document))
         sys.stderr.writelines(difflib.unified_diff(
             current.splitlines(keepends=True), text.splitlines(keepends=True),
-            fromfile=f"{shown} (committed)", tofile=f"{shown} (from {args.document.name})"))
-        sys.stderr.write(f"\n{shown} is stale: it does not match {args.document.name}. Run `{COMMAND}` and commit it.\n")
+            fromfile=f"{shown} (as it is)", tofile=f"{shown} (as {source} makes it)"))
+        sys.stderr.write(f"\n{shown} is stale: it does not match {source}. Run `{COMMAND}` and commit it.\n")
         return 1
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")
