@@ -387,7 +387,8 @@ def main(argv=None):
         current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
         if current == text:
             return 0
-        shown, source = (p.resolve().relative_to(ROOT) if p.resolve().is_relative_to(ROOT) else p for p in (args.output, args.document))
+        shown, source = (p.resolve().relative_to(ROOT) if p.resolve().is_relative_to(ROOT) else p
+                         for p in (args.output, args.document))
         sys.stderr.writelines(difflib.unified_diff(
             current.splitlines(keepends=True), text.splitlines(keepends=True),
             fromfile=f"{shown} (as it is)", tofile=f"{shown} (as {source} makes it)"))
