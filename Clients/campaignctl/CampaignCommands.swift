@@ -14,7 +14,8 @@ struct PageCommand: AsyncParsableCommand {
         // A public listener sends no letter while it is a draft; an admin one sends it with its status.
         let letter = page.letter.map { "\(oneLine($0.title)) (\($0.status.rawValue), version \($0.version))" } ?? "(draft)"
         let counts = page.signatures
-        var signatures = "confirmed \(counts.confirmed), pending \(counts.pending), organizations \(counts.organizations), "
+        var signatures = "confirmed \(counts.confirmed), " + (counts.pending.map { "pending \($0), " } ?? "")
+        signatures += "organizations \(counts.organizations), "
         signatures += "customers \(counts.customers)"
         if let goal = counts.goal { signatures += ", goal \(goal)" }
         var fundraiser = "none"
@@ -84,7 +85,7 @@ struct Watch: AsyncParsableCommand {
     static func lines(_ changed: CampaignChanged) -> [String] {
         var lines: [String] = []
         if let counts = changed.signatures {
-            var line = "signatures confirmed=\(counts.confirmed) pending=\(counts.pending)"
+            var line = "signatures confirmed=\(counts.confirmed)" + (counts.pending.map { " pending=\($0)" } ?? "")
             if let goal = counts.goal { line += " goal=\(goal)" }
             lines.append(line)
         }

@@ -117,10 +117,7 @@ struct RSVPCommand: AsyncParsableCommand {
             eventId: event, name: name, email: email, guests: guests, phone: phone,
             contactOptIn: contactOptIn ? true : nil, source: source)
         let receipt = try await connection.withClient { try await $0.call(request) }
-        let now = receipt.event
-        print(
-            "\(receipt.accepted ? "accepted" : "not accepted"); \(now.id): going \(seats(now)), "
-                + "waitlisted \(now.waitlisted); the confirmation email says whether there are seats")
+        print(receipt.summary + "; the confirmation email says whether there are seats")
     }
 }
 

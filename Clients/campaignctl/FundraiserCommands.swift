@@ -83,11 +83,7 @@ struct Pledge: AsyncParsableCommand {
                 idempotencyKey: idempotencyKey, source: source)
             return try await client.call(request)
         }
-        let fundraiser = receipt.fundraiser
-        print(
-            "\(receipt.accepted ? "accepted" : "not accepted"); confirmation required: \(receipt.confirmationRequired ? "yes" : "no"); "
-                + "pledged \(MoneyText.format(fundraiser.pledged)) of \(MoneyText.format(fundraiser.goal)) "
-                + "(\(fundraiser.pledgeCount) pledges)")
+        print(receipt.summary)
     }
 }
 

@@ -160,3 +160,11 @@ func localTime(_ timestamp: Timestamp, timeZone identifier: String) -> String {
 extension Timestamp {
     var date: Date { Date(timeIntervalSince1970: Double(millisecondsSince1970) / 1000) }
 }
+
+extension Acceptance {
+    /// What `sign`, `pledge` and `rsvp` print: the reply says nothing more (it is the same for a repeat).
+    var summary: String {
+        (accepted ? "accepted" : "not accepted")
+            + (confirmationRequired ? "; it counts once the link in the email is followed" : "; no confirmation needed")
+    }
+}

@@ -48,9 +48,7 @@ struct Sign: AsyncParsableCommand {
             country: country, postalCode: postalCode, comment: comment, showName: showName ? true : nil,
             contactOptIn: contactOptIn ? true : nil, source: source)
         let receipt = try await connection.withClient { try await $0.call(request) }
-        print(
-            "\(receipt.accepted ? "accepted" : "not accepted"); confirmation required: \(receipt.confirmationRequired ? "yes" : "no"); "
-                + "confirmed \(receipt.counts.confirmed), pending \(receipt.counts.pending)")
+        print(receipt.summary)
     }
 }
 
@@ -61,7 +59,8 @@ struct Count: AsyncParsableCommand {
     func run() async throws {
         let counts = try await connection.withClient { try await $0.call(CountSignatures()) }
         print("confirmed: \(counts.confirmed)")
-        print("pending: \(counts.pending)")
+        // Organisers only: the admin socket adds signatures waiting for their confirmation.
+        if let pending = counts.pending { print("pending: \(pending)") }
         print("organizations: \(counts.organizations)")
         print("customers: \(counts.customers)")
         print("goal: \(counts.goal.map(String.init) ?? "none")")

@@ -97,8 +97,8 @@ final class FuzzFixture: Sendable {
         }
         FileHandle.standardError.write(Data("CampaignFuzz: campaign database in \(directory)\n".utf8))
         // Each role keeps one subscription session, as one connection per listener would.
-        admin = CallContext(role: .admin, session: core.feed.openSession())
-        `public` = CallContext(role: .public, session: core.feed.openSession())
+        admin = CallContext(role: .admin, session: core.feed.openSession(role: .admin))
+        `public` = CallContext(role: .public, session: core.feed.openSession(role: .public))
     }
 }
 

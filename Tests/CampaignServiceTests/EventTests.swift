@@ -16,8 +16,13 @@ import Testing
                 maxGuests: 3))
     }
 
-    func rsvp(_ h: Harness, _ email: String, guests: Int = 0, event: String = "vigil") async throws -> CreateRSVP.Result {
-        try await h.call(CreateRSVP(eventId: event, name: "R \(email.prefix { $0 != "@" })", email: email, guests: guests), role: .public)
+    /// RSVPs as a visitor does; returns the event as organisers see it (the seats held).
+    @discardableResult
+    func rsvp(_ h: Harness, _ email: String, guests: Int = 0, event: String = "vigil") async throws -> Event {
+        let reply = try await h.call(
+            CreateRSVP(eventId: event, name: "R \(email.prefix { $0 != "@" })", email: email, guests: guests), role: .public)
+        #expect(reply == Acceptance(confirmationRequired: true))
+        return try await h.call(GetEvent(eventId: event), role: .admin)
     }
 
     func token(_ h: Harness, _ email: String) async throws -> String {
@@ -38,11 +43,11 @@ import Testing
     @Test func rsvpGoesWhileThePartyFitsThenWaits() async throws {
         let h = try await Harness.make()
         _ = try await smallEvent(h)
-        var event = try await rsvp(h, "a@example.org", guests: 2).event
+        var event = try await rsvp(h, "a@example.org", guests: 2)
         #expect(event.going == 3 && event.waitlisted == 0)
-        event = try await rsvp(h, "b@example.org", guests: 2).event
+        event = try await rsvp(h, "b@example.org", guests: 2)
         #expect(event.going == 3 && event.waitlisted == 3)
-        event = try await rsvp(h, "c@example.org", guests: 1).event
+        event = try await rsvp(h, "c@example.org", guests: 1)
         #expect(event.going == 5 && event.waitlisted == 3)
         let b = try await token(h, "b@example.org")
         let record = try await h.call(GetToken(token: b), role: .public)
@@ -95,7 +100,7 @@ import Testing
         _ = try await rsvp(h, "a@example.org", guests: 1)
         _ = try await rsvp(h, "b@example.org", guests: 1)
         #expect(await h.errorCode("events.update", .parse(#"{"eventId":"vigil","capacity":1}"#)) == -32002)
-        let event = try await h.call(UpdateEvent(eventId: "vigil", capacity: 4))
+        let event = try await h.call(UpdateEvent(eventId: "vigil", capacity: .limit(4)))
         #expect(event.going == 4 && event.waitlisted == 0)
         #expect(try await h.claimAll().contains { $0.kind == .rsvpPromoted && $0.to.email == "b@example.org" })
     }
@@ -219,5 +224,108 @@ import Testing
         let waiting = rows.filter { $0.status == .waitlisted }.reduce(0) { $0 + 1 + $1.guests }
         #expect(rows.count == 40)
         #expect(event.going <= 10 && event.going == going && event.waitlisted == waiting)
+    }
+
+    @Test func heldSeatsShowToOrganisersAndConfirmedOnesToEveryone() async throws {
+        let h = try await Harness.make()
+        _ = try await smallEvent(h)
+        let held = try await rsvp(h, "a@example.org", guests: 2)
+        #expect(held.going == 3)
+        // A stranger's page does not move because someone typed an email.
+        #expect(try await h.call(GetEvent(eventId: "vigil"), role: .public).going == 0)
+        #expect(try await h.call(ListEvents(), role: .public).items.first { $0.id == "vigil" }?.going == 0)
+        let confirmed = try await h.call(ConfirmToken(token: try await token(h, "a@example.org")), role: .public)
+        #expect(confirmed.kind == .rsvp && confirmed.confirmedAt != nil)
+        #expect(try await h.call(GetEvent(eventId: "vigil"), role: .public).going == 3)
+        #expect(try await h.call(GetEvent(eventId: "vigil"), role: .admin).going == 3)
+        #expect(try await h.call(CheckService()).drift == 0)
+    }
+
+    @Test func anUnconfirmedRSVPExpiresAfterItsHoldAndPromotesTheWaitlist() async throws {
+        let h = try await Harness.make(rsvpHoldSeconds: 3600)
+        _ = try await smallEvent(h, capacity: 2)
+        _ = try await rsvp(h, "fake1@example.org", guests: 1)  // holds both seats, never confirms
+        h.clock.advance(seconds: 1800)
+        _ = try await rsvp(h, "real@example.org", guests: 1)  // waits
+        _ = try await h.call(ConfirmToken(token: try await token(h, "real@example.org")), role: .public)
+        h.clock.advance(seconds: 1801)
+        #expect(try await h.core.store.expireRSVPHolds() == 1)
+        let event = try await h.call(GetEvent(eventId: "vigil"), role: .admin)
+        #expect(event.going == 2 && event.waitlisted == 0)
+        #expect(try await h.call(GetEvent(eventId: "vigil"), role: .public).going == 2)
+        let rows = try await h.call(ExportRSVPs(eventId: "vigil")).items
+        #expect(rows.map(\.status) == [.expired, .going])
+        // The lapsed RSVP keeps no contact details; the promoted person is told.
+        #expect(rows[0].email == nil && rows[0].cancelledAt != nil)
+        #expect(try await h.claimAll().filter { $0.kind == .rsvpPromoted }.map(\.to.email) == ["real@example.org"])
+        #expect(try await h.core.store.expireRSVPHolds() == 0)
+        #expect(try await h.call(CheckService()).drift == 0)
+    }
+
+    @Test func aNewRSVPTakesTheSeatsOfLapsedHoldsAtOnce() async throws {
+        let h = try await Harness.make(rsvpHoldSeconds: 60)
+        _ = try await smallEvent(h, capacity: 1)
+        _ = try await rsvp(h, "fake@example.org")
+        h.clock.advance(seconds: 61)
+        // No sweep has run: the RSVP itself frees what lapsed before deciding.
+        let event = try await rsvp(h, "real@example.org")
+        #expect(event.going == 1 && event.waitlisted == 0)
+    }
+
+    @Test func aConfirmedRSVPKeepsItsSeatsPastTheHold() async throws {
+        let h = try await Harness.make(rsvpHoldSeconds: 60)
+        _ = try await smallEvent(h)
+        _ = try await rsvp(h, "a@example.org")
+        _ = try await h.call(ConfirmToken(token: try await token(h, "a@example.org")), role: .public)
+        h.clock.advance(seconds: 3600)
+        #expect(try await h.core.store.expireRSVPHolds() == 0)
+        #expect(try await h.call(GetEvent(eventId: "vigil"), role: .public).going == 1)
+    }
+
+    @Test func anRSVPWhoseHoldRanOutCannotBeConfirmed() async throws {
+        let h = try await Harness.make(rsvpHoldSeconds: 60)
+        _ = try await smallEvent(h)
+        _ = try await rsvp(h, "late@example.org")
+        let late = try await token(h, "late@example.org")
+        h.clock.advance(seconds: 61)
+        #expect(await h.errorCode("tokens.confirm", .object(["token": .string(late)]), role: .public) == -32002)
+        _ = try await h.core.store.expireRSVPHolds()
+        #expect(await h.errorCode("tokens.confirm", .object(["token": .string(late)]), role: .public) == -32002)
+        #expect(try await h.call(GetToken(token: late), role: .public).status == "expired")
+    }
+
+    @Test func eventsThatHaveAlreadyEndedAreRefused() async throws {
+        let h = try await Harness.make()
+        let past = h.clock.current.adding(seconds: -3600)
+        let create = await h.raw(
+            method: "events.create",
+            params: .object([
+                "title": .string("T"), "description": .string("D"), "startsAt": .string(past.description),
+                "timeZone": .string("UTC"), "location": .parse(#"{"city":"SF","country":"US"}"#),
+            ]))
+        #expect(create["error"]?["data"]?["field"] == .string("startsAt"))
+        _ = try await smallEvent(h)
+        let update = await h.raw(
+            method: "events.update",
+            params: .object([
+                "eventId": .string("vigil"), "startsAt": .string(past.adding(seconds: -60).description),
+                "endsAt": .string(past.description),
+            ]))
+        #expect(update["error"]?["data"]?["field"] == .string("endsAt"))
+        #expect(try await h.call(GetEvent(eventId: "vigil")).startsAt > h.clock.current)
+    }
+
+    @Test func updatingCapacityToNullRemovesTheLimit() async throws {
+        let h = try await Harness.make()
+        _ = try await smallEvent(h, capacity: 1)
+        _ = try await rsvp(h, "a@example.org")
+        _ = try await rsvp(h, "b@example.org", guests: 2)
+        let reply = await h.raw(method: "events.update", params: .parse(#"{"eventId":"vigil","capacity":null}"#))
+        #expect(reply["result"]?["capacity"] == .null)
+        let event = try await h.call(GetEvent(eventId: "vigil"))
+        #expect(event.capacity == nil && event.going == 4 && event.waitlisted == 0)
+        // Absent leaves it as it is.
+        _ = try await h.call(UpdateEvent(eventId: "vigil", capacity: .limit(10)))
+        #expect(try await h.call(UpdateEvent(eventId: "vigil", title: "Vigil, again")).capacity == 10)
     }
 }

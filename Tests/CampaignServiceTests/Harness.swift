@@ -17,8 +17,9 @@ struct Harness {
     let core: CampaignCore
     let clock: TestClock
     let directory: String
-    /// The subscription of the connection the harness stands for.
+    /// The subscriptions of the two connections the harness stands for: an organiser's and a frontend's.
     let session: ChangeFeed.Session
+    let publicSession: ChangeFeed.Session
 
     static let exampleDefinition: [UInt8] = {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -29,14 +30,14 @@ struct Harness {
     /// The example campaign (open, confirmation required), optionally adjusted.
     static func make(
         confirmationRequired: Bool = true, status: String = "open", limits: AbuseLimits = .init(),
-        abuse: AbusePolicy = .init(), importExample: Bool = true
+        abuse: AbusePolicy = .init(), rsvpHoldSeconds: Int64 = CampaignStore.defaultRSVPHoldSeconds, importExample: Bool = true
     ) async throws -> Harness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("campaignd-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let clock = TestClock()
-        let store = try CampaignStore(path: directory + "/campaign.sqlite", limits: limits, abuse: abuse, clock: { clock.current })
-        let core = CampaignCore(store: store)
-        let harness = Harness(core: core, clock: clock, directory: directory, session: core.feed.openSession())
+        let store = try CampaignStore(
+            path: directory + "/campaign.sqlite", limits: limits, abuse: abuse, rsvpHoldSeconds: rsvpHoldSeconds, clock: { clock.current })
+        let harness = Harness(core: CampaignCore(store: store), clock: clock, directory: directory)
         if importExample {
             guard case .object(var definition) = try JSONParser.parse(exampleDefinition),
                 case .object(var letter)? = definition["letter"]
@@ -54,8 +55,15 @@ struct Harness {
     func reopened(limits: AbuseLimits = .init()) throws -> Harness {
         let clock = self.clock
         let store = try CampaignStore(path: directory + "/campaign.sqlite", limits: limits, clock: { clock.current })
-        let core = CampaignCore(store: store)
-        return Harness(core: core, clock: clock, directory: directory, session: core.feed.openSession())
+        return Harness(core: CampaignCore(store: store), clock: clock, directory: directory)
+    }
+
+    init(core: CampaignCore, clock: TestClock, directory: String) {
+        self.core = core
+        self.clock = clock
+        self.directory = directory
+        session = core.feed.openSession(role: .admin)
+        publicSession = core.feed.openSession(role: .public)
     }
 
     enum HarnessError: Error {
@@ -66,7 +74,7 @@ struct Harness {
 
     /// Sends one frame as given and parses the reply (nil: no reply was due).
     func frame(_ text: String, role: Role = .admin) async -> JSONValue? {
-        let context = CallContext(role: role, session: session)
+        let context = CallContext(role: role, session: role == .admin ? session : publicSession)
         guard let reply = await core.dispatcher.respond(to: Array(text.utf8), context: context) else { return nil }
         return try? JSONParser.parse(reply)
     }

@@ -195,7 +195,7 @@ import Testing
         _ = try await h.call(SignLetter(name: "A", email: "a@example.org"), role: .public)
         let request = #"{"jsonrpc":"2.0","method":"signatures.count","id":\#(id)}"#
         let general = try #require(await h.core.dispatcher.respond(to: Array(request.utf8), context: CallContext(role: .public)))
-        let result = try h.core.countsCache.result()
+        let result = try h.core.countsCache.result(role: .public)
         var fast = Array(#"{"jsonrpc":"2.0","id":"#.utf8) + Array(id.utf8) + Array(#","result":"#.utf8) + result
         fast.append(UInt8(ascii: "}"))
         #expect(String(decoding: fast, as: UTF8.self) == String(decoding: general, as: UTF8.self))
@@ -205,8 +205,10 @@ import Testing
         let h = try await Harness.make()
         for i in 1...5 {
             _ = try await h.call(SignLetter(name: "A", email: "a\(i)@example.org"), role: .public)
-            let counts = try JSONParser.parse(try h.core.countsCache.result())
+            let counts = try JSONParser.parse(try h.core.countsCache.result(role: .admin))
             #expect(counts["pending"] == JSONValue(i))
+            // The public figures do not move until a signature is confirmed.
+            #expect(try JSONParser.parse(try h.core.countsCache.result(role: .public))["confirmed"] == JSONValue(0))
         }
     }
 }
@@ -215,10 +217,12 @@ import Testing
 @Suite struct DirectJSONTests {
     @Test(arguments: [5000, nil] as [Int?])
     func directJSONEqualsTheEncoder(goal: Int?) throws {
-        let counts = SignatureCounts(confirmed: 12, pending: 3, organizations: 1, customers: 7, goal: goal)
-        #expect(counts.jsonBytes == Array(try JSONCoding.shared.encode(counts)))
+        for pending in [3, nil] as [Int?] {
+            let counts = SignatureCounts(confirmed: 12, pending: pending, organizations: 1, customers: 7, goal: goal)
+            #expect(counts.jsonBytes == Array(try JSONCoding.shared.encode(counts)))
+        }
         for flags in [(true, true), (true, false), (false, true)] {
-            let receipt = SignLetter.Result(accepted: flags.0, confirmationRequired: flags.1, counts: counts)
+            let receipt = Acceptance(accepted: flags.0, confirmationRequired: flags.1)
             #expect(receipt.jsonBytes == Array(try JSONCoding.shared.encode(receipt)))
         }
     }

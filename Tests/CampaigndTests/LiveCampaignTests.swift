@@ -17,7 +17,8 @@ import Testing
     @Test func subscriberOnOneProcessReceivesAChangeCommittedThroughAnother() throws {
         let dir = try Paths.temporaryDirectory()
         let (a, b) = try twoServices(dir)
-        let watcher = try LineClient(path: dir + "/public.sock")
+        // The organisers' socket: a public subscriber is not told of unconfirmed signatures.
+        let watcher = try LineClient(path: dir + "/admin.sock")
         let subscribed = try watcher.call("campaign.subscribe", #"{"topics":["signatures","events"]}"#)
         #expect((JSON.result(subscribed)?["topics"] as? [String]) == ["signatures", "events"])
 
@@ -149,7 +150,7 @@ import Testing
     @Test func signaturesCountIsExactAfterEveryCommitWhicheverProcessMadeIt() throws {
         let dir = try Paths.temporaryDirectory()
         let (a, b) = try twoServices(dir)
-        let reader = try LineClient(path: dir + "/public.sock")
+        let reader = try LineClient(path: dir + "/admin.sock")
         let writerA = try LineClient(path: dir + "/public.sock")
         let writerB = try LineClient(path: dir + "/b.sock")
         for i in 0..<20 {

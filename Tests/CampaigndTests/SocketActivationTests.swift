@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 /// SPEC §2: sockets passed by systemd, named by `FileDescriptorName=`, and one-connection activation.
@@ -48,9 +49,14 @@ import Testing
         #expect(JSON.errorCode(try first.call("outbox.claim")) == -32601)
         first.close()
 
+        // A second process on the same database: the pending signature is there (a public connection
+        // does not show pending ones, so the file is asked), and its public count did not move.
         let second = try LineClient(path: dir + "/conn.sock")
-        let count = try second.call("signatures.count")
-        #expect((JSON.result(count)?["pending"] as? Int) == 1)
+        #expect((JSON.result(try second.call("signatures.count"))?["confirmed"] as? Int) == 0)
+        let stored = try DatabaseQueue(path: state + "/campaign.sqlite").read { db in
+            try String.fetchAll(db, sql: "SELECT status FROM signature")
+        }
+        #expect(stored == ["pending"])
     }
 
     @Test func passedConnectedSocketWithoutNameIsServedAsOneConnection() throws {

@@ -34,7 +34,7 @@ import Testing
             if let id = reply["id"] as? Int { ids.insert(id) }
         }
         #expect(ids == Set(0..<300).union(1000..<1300))
-        let count = try client.call("signatures.count", id: 9999)
+        let count = try LineClient(path: dir + "/admin.sock").call("signatures.count", id: 9999)
         #expect(JSON.result(count)?["pending"] as? Int == 300)
         server.stop()
     }

@@ -65,12 +65,19 @@ public struct UpdateEvent: RPCMethod {
     public var endsAt: Timestamp?
     public var timeZone: String?
     public var location: Location?
-    public var capacity: Int?
+    /// Absent: unchanged; a number: the new limit; `null`: no limit any more.
+    public var capacity: CapacityChange?
     public var maxGuests: Int?
+
+    /// `capacity` on the wire: a number, or null for no limit.
+    public enum CapacityChange: Sendable, Hashable {
+        case limit(Int)
+        case unlimited
+    }
 
     public init(
         eventId: String, title: String? = nil, description: String? = nil, startsAt: Timestamp? = nil, endsAt: Timestamp? = nil,
-        timeZone: String? = nil, location: Location? = nil, capacity: Int? = nil, maxGuests: Int? = nil
+        timeZone: String? = nil, location: Location? = nil, capacity: CapacityChange? = nil, maxGuests: Int? = nil
     ) {
         self.eventId = eventId
         self.title = title
@@ -81,6 +88,43 @@ public struct UpdateEvent: RPCMethod {
         self.location = location
         self.capacity = capacity
         self.maxGuests = maxGuests
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case eventId, title, description, startsAt, endsAt, timeZone, location, capacity, maxGuests
+    }
+
+    // By hand for `capacity`, where an explicit null differs from an absent member.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        eventId = try c.decode(String.self, forKey: .eventId)
+        title = try c.decodeIfPresent(String.self, forKey: .title)
+        description = try c.decodeIfPresent(String.self, forKey: .description)
+        startsAt = try c.decodeIfPresent(Timestamp.self, forKey: .startsAt)
+        endsAt = try c.decodeIfPresent(Timestamp.self, forKey: .endsAt)
+        timeZone = try c.decodeIfPresent(String.self, forKey: .timeZone)
+        location = try c.decodeIfPresent(Location.self, forKey: .location)
+        if c.contains(.capacity) {
+            capacity = try c.decodeNil(forKey: .capacity) ? .unlimited : .limit(try c.decode(Int.self, forKey: .capacity))
+        }
+        maxGuests = try c.decodeIfPresent(Int.self, forKey: .maxGuests)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(eventId, forKey: .eventId)
+        try c.encodeIfPresent(title, forKey: .title)
+        try c.encodeIfPresent(description, forKey: .description)
+        try c.encodeIfPresent(startsAt, forKey: .startsAt)
+        try c.encodeIfPresent(endsAt, forKey: .endsAt)
+        try c.encodeIfPresent(timeZone, forKey: .timeZone)
+        try c.encodeIfPresent(location, forKey: .location)
+        switch capacity {
+        case .limit(let n)?: try c.encode(n, forKey: .capacity)
+        case .unlimited?: try c.encodeNil(forKey: .capacity)
+        case nil: break
+        }
+        try c.encodeIfPresent(maxGuests, forKey: .maxGuests)
     }
 }
 
@@ -94,8 +138,9 @@ public struct CancelEvent: RPCMethod {
     public init(eventId: String) { self.eventId = eventId }
 }
 
-/// `rsvps.create`: one RSVP per canonical email per event; `going` if the party fits, else `waitlisted`.
-/// The reply is the same for a repeat; the `rsvp.confirm` message says which.
+/// `rsvps.create`: one RSVP per canonical email per event; its seats are held (`going` if the party
+/// fits, else `waitlisted`) until the person confirms by token or the hold runs out. The reply is the
+/// same for a repeat; the `rsvp.confirm` message says which.
 public struct CreateRSVP: RPCMethod {
     public static let name = "rsvps.create"
     public static let role = Role.public
@@ -124,14 +169,7 @@ public struct CreateRSVP: RPCMethod {
         self.client = client
     }
 
-    public struct Result: Codable, Sendable, Hashable {
-        public var accepted: Bool
-        public var event: Event
-        public init(accepted: Bool, event: Event) {
-            self.accepted = accepted
-            self.event = event
-        }
-    }
+    public typealias Result = Acceptance
 }
 
 /// `rsvps.export`: an event's RSVPs, oldest first, for organisers.

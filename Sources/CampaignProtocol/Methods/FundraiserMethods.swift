@@ -67,16 +67,7 @@ public struct CreatePledge: RPCMethod {
         self.client = client
     }
 
-    public struct Result: Codable, Sendable, Hashable {
-        public var accepted: Bool
-        public var confirmationRequired: Bool
-        public var fundraiser: Fundraiser
-        public init(accepted: Bool, confirmationRequired: Bool, fundraiser: Fundraiser) {
-            self.accepted = accepted
-            self.confirmationRequired = confirmationRequired
-            self.fundraiser = fundraiser
-        }
-    }
+    public typealias Result = Acceptance
 }
 
 /// `pledges.recent`: the latest confirmed (or paid) pledges whose pledgers chose `showName`.

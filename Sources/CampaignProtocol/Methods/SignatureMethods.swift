@@ -1,5 +1,5 @@
-/// `letter.sign`: one signature per canonical email. Every reply is the same whether or not the person
-/// signed before (SPEC §4.2); what differs goes to them by email.
+/// `letter.sign`: one signature per canonical email. The reply is the same whether or not the person
+/// signed before, and carries nothing read from the database; what differs goes to them by email.
 public struct SignLetter: RPCMethod {
     public static let name = "letter.sign"
     public static let role = Role.public
@@ -39,19 +39,10 @@ public struct SignLetter: RPCMethod {
         self.client = client
     }
 
-    public struct Result: Codable, Sendable, Hashable {
-        public var accepted: Bool
-        public var confirmationRequired: Bool
-        public var counts: SignatureCounts
-        public init(accepted: Bool, confirmationRequired: Bool, counts: SignatureCounts) {
-            self.accepted = accepted
-            self.confirmationRequired = confirmationRequired
-            self.counts = counts
-        }
-    }
+    public typealias Result = Acceptance
 }
 
-/// `signatures.count`: exact and O(1).
+/// `signatures.count`: exact and O(1). Confirmed figures on a public listener; the admin listener adds `pending`.
 public struct CountSignatures: ParameterlessMethod {
     public static let name = "signatures.count"
     public static let role = Role.public

@@ -26,7 +26,14 @@ public struct ClickTweet: RPCMethod {
     public static let role = Role.public
 
     public var tweetId: String
-    public init(tweetId: String) { self.tweetId = tweetId }
+    /// The visitor who clicked, for a frontend that sends every visitor's clicks over one connection:
+    /// a tweet counts at most once a minute per connection and visitor address.
+    public var client: ClientInfo?
+
+    public init(tweetId: String, client: ClientInfo? = nil) {
+        self.tweetId = tweetId
+        self.client = client
+    }
 
     public struct Result: Codable, Sendable, Hashable {
         public var counted: Bool

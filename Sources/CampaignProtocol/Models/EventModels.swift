@@ -15,9 +15,10 @@ public struct Event: Codable, Sendable, Hashable {
     /// People, guests included; null means no limit.
     public var capacity: Int?
     public var maxGuests: Int
-    /// People going, guests included.
+    /// People going, guests included: on a public listener those who confirmed; for organisers the
+    /// seats held, confirmed or not, which decide capacity.
     public var going: Int
-    /// People waiting, guests included.
+    /// People waiting, guests included; confirmed ones on a public listener, as `going`.
     public var waitlisted: Int
     public var status: EventStatus
 
@@ -60,8 +61,9 @@ public struct Event: Codable, Sendable, Hashable {
     }
 }
 
+/// `going` and `waitlisted` hold seats; an RSVP not confirmed within the hold becomes `expired`.
 public enum RSVPStatus: String, WireEnum {
-    case going, waitlisted, cancelled
+    case going, waitlisted, cancelled, expired
 }
 
 /// An RSVP with every field, for organisers. A cancelled one keeps no contact details.
@@ -78,15 +80,22 @@ public struct RSVPRecord: Codable, Sendable, Hashable {
     public var client: ClientInfo?
     public var messagesSent: Int
     public var createdAt: Timestamp
+    /// When the person confirmed by token; until then the seats are held until `holdExpiresAt`.
+    public var confirmedAt: Timestamp?
+    public var holdExpiresAt: Timestamp?
     public var promotedAt: Timestamp?
     public var checkedInAt: Timestamp?
+    /// When it was cancelled, or expired unconfirmed.
     public var cancelledAt: Timestamp?
 
     public init(
         id: String, eventId: String, status: RSVPStatus, name: String?, email: String?, guests: Int, phone: String?,
         contactOptIn: Bool, source: String?, client: ClientInfo?, messagesSent: Int, createdAt: Timestamp,
-        promotedAt: Timestamp?, checkedInAt: Timestamp?, cancelledAt: Timestamp?
+        confirmedAt: Timestamp?, holdExpiresAt: Timestamp?, promotedAt: Timestamp?, checkedInAt: Timestamp?,
+        cancelledAt: Timestamp?
     ) {
+        self.confirmedAt = confirmedAt
+        self.holdExpiresAt = holdExpiresAt
         self.id = id
         self.eventId = eventId
         self.status = status

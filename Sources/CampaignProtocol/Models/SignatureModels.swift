@@ -13,10 +13,12 @@ public struct ClientInfo: Codable, Sendable, Hashable {
     }
 }
 
-/// Exact figures, kept in the same transaction as every change.
+/// Exact figures, kept in the same transaction as every change. A public listener shows confirmed
+/// signatures only, so that no figure moves because someone typed an email; organisers also see `pending`.
 public struct SignatureCounts: Codable, Sendable, Hashable {
     public var confirmed: Int
-    public var pending: Int
+    /// Admin listener only: signatures waiting for their confirmation.
+    public var pending: Int?
     /// Confirmed signatures that name an organisation.
     public var organizations: Int
     /// Confirmed signatures that say `isCustomer`.
@@ -24,7 +26,7 @@ public struct SignatureCounts: Codable, Sendable, Hashable {
     /// The letter's `signatureGoal`, or null.
     public var goal: Int?
 
-    public init(confirmed: Int, pending: Int, organizations: Int, customers: Int, goal: Int?) {
+    public init(confirmed: Int, pending: Int?, organizations: Int, customers: Int, goal: Int?) {
         self.confirmed = confirmed
         self.pending = pending
         self.organizations = organizations
@@ -37,7 +39,7 @@ public struct SignatureCounts: Codable, Sendable, Hashable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(confirmed, forKey: .confirmed)
-        try c.encode(pending, forKey: .pending)
+        try c.encodeIfPresent(pending, forKey: .pending)
         try c.encode(organizations, forKey: .organizations)
         try c.encode(customers, forKey: .customers)
         try c.encode(goal, forKey: .goal)  // explicit null: the frontend asks "is there a goal?"

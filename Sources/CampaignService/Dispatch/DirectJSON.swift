@@ -33,20 +33,20 @@ extension SignatureCounts: DirectJSON {
         if let goal { out.append(goal) } else { out.append("null") }
         out.append(#","organizations":"#)
         out.append(organizations)
-        out.append(#","pending":"#)
-        out.append(pending)
+        if let pending {
+            out.append(#","pending":"#)
+            out.append(pending)
+        }
         out.append(UInt8(ascii: "}"))
     }
 }
 
-extension SignLetter.Result: DirectJSON {
+extension Acceptance: DirectJSON {
     func writeJSON(into out: inout [UInt8]) {
         out.append(#"{"accepted":"#)
         out.append(accepted ? "true" : "false")
         out.append(#","confirmationRequired":"#)
         out.append(confirmationRequired ? "true" : "false")
-        out.append(#","counts":"#)
-        counts.writeJSON(into: &out)
         out.append(UInt8(ascii: "}"))
     }
 }

@@ -6,9 +6,12 @@ import Foundation
 public struct CallContext: Sendable {
     public var role: Role
     public var session: ChangeFeed.Session?
-    public init(role: Role, session: ChangeFeed.Session? = nil) {
+    /// The connection's recent tweet clicks; nil counts every click (tests calling the core directly).
+    public var clicks: ClickThrottle?
+    public init(role: Role, session: ChangeFeed.Session? = nil, clicks: ClickThrottle? = nil) {
         self.role = role
         self.session = session
+        self.clicks = clicks
     }
 }
 

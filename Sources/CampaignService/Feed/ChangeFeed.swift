@@ -10,7 +10,8 @@ import NIOConcurrencyHelpers
 /// commits. Only then are the figures read (a few counter rows, never a recount), compared with the
 /// last ones, and the topics that changed are handed to each subscribed connection. A connection holds
 /// at most one pending notification, merged, so a slow reader costs nothing more: at most about four a
-/// second reach it.
+/// second reach it. Figures are per role: a public subscriber sees what confirmed actions moved, and is
+/// not told when only an unconfirmed one did.
 public final class ChangeFeed: Sendable {
     static let interval: Duration = .milliseconds(250)
 
@@ -19,7 +20,7 @@ public final class ChangeFeed: Sendable {
 
     struct State {
         var sessions: [ObjectIdentifier: Session] = [:]
-        var last: [Topic: JSONValue] = [:]
+        var last: [Role: [Topic: JSONValue]] = [:]
         var version: Int?
     }
 
@@ -34,10 +35,12 @@ public final class ChangeFeed: Sendable {
         }
 
         private let inner = NIOLockedValueBox(Inner())
+        let role: Role
         let signals: AsyncStream<Void>
         private let signal: AsyncStream<Void>.Continuation
 
-        init() {
+        init(role: Role) {
+            self.role = role
             (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         }
 
@@ -83,7 +86,7 @@ public final class ChangeFeed: Sendable {
         }
     }
 
-    public func openSession() -> Session { Session() }
+    public func openSession(role: Role) -> Session { Session(role: role) }
 
     /// Subscribes; takes the current figures as the baseline when the feed was idle.
     func subscribe(_ session: Session, to topics: [Topic]) async throws -> [Topic] {
@@ -147,14 +150,18 @@ public final class ChangeFeed: Sendable {
         let version = try await store.dataVersion()
         guard state.withLockedValue({ $0.version != nil && $0.version != version }) else { return }
         let figures = try await store.topicFigures()
-        let (changed, sessions) = state.withLockedValue { state -> ([Topic: JSONValue], [Session]) in
+        let (changed, sessions) = state.withLockedValue { state -> ([Role: [Topic: JSONValue]], [Session]) in
             state.version = version
-            let changed = figures.filter { state.last[$0.key] != $0.value }
+            var changed: [Role: [Topic: JSONValue]] = [:]
+            for (role, now) in figures {
+                changed[role] = now.filter { state.last[role]?[$0.key] != $0.value }
+            }
             state.last = figures
             return (changed, Array(state.sessions.values))
         }
-        guard !changed.isEmpty else { return }
-        for session in sessions { session.offer(changed) }
+        for session in sessions {
+            if let mine = changed[session.role], !mine.isEmpty { session.offer(mine) }
+        }
     }
 }
 
@@ -165,15 +172,20 @@ extension CampaignStore {
         try await watcher.read { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
     }
 
-    /// The figures each topic's subscribers get, read in one transaction.
-    func topicFigures() async throws -> [Topic: JSONValue] {
+    /// The figures each topic's subscribers get, per role, read in one transaction.
+    func topicFigures() async throws -> [Role: [Topic: JSONValue]] {
         let now = clock()
-        let (counts, fundraiser, events) = try reading { db in
-            (try Counters.signatureCounts(db), try StoredFundraiser.fetch(db)?.view(at: now), try Self.events(db))
-        }
         func json(_ value: some Encodable) throws -> JSONValue { try JSONParser.parse(Array(JSONCoding.encoder().encode(value))) }
-        var figures: [Topic: JSONValue] = [.signatures: try json(counts), .events: try json(events)]
-        figures[.fundraiser] = try fundraiser.map(json) ?? .null
-        return figures
+        return try reading { db in
+            let fundraiser = try StoredFundraiser.fetch(db)?.view(at: now)
+            var figures: [Role: [Topic: JSONValue]] = [:]
+            for role in [Role.public, .admin] {
+                figures[role] = [
+                    .signatures: try json(Counters.signatureCounts(db, role: role)), .events: try json(Self.events(db, role: role)),
+                    .fundraiser: try fundraiser.map(json) ?? .null,
+                ]
+            }
+            return figures
+        }
     }
 }

@@ -35,8 +35,8 @@ extension CampaignStore {
         let letter = try StoredLetter.fetch(db)?.letter
         let fundraiser = try StoredFundraiser.fetch(db)
         let page = GetCampaign.Result(
-            letter: (letter?.status == .draft && role == .public) ? nil : letter, signatures: try Counters.signatureCounts(db),
-            fundraiser: fundraiser?.view(at: now), events: try Self.events(db), tweets: try Self.tweets(db))
+            letter: (letter?.status == .draft && role == .public) ? nil : letter, signatures: try Counters.signatureCounts(db, role: role),
+            fundraiser: fundraiser?.view(at: now), events: try Self.events(db, role: role), tweets: try Self.tweets(db))
         let validUntil = fundraiser.flatMap { $0.isOpen(at: now) ? $0.closesAt : nil }
         return (page, validUntil)
     }

@@ -4,8 +4,8 @@ extension MethodRegistry {
     /// `events.list`, `events.get`, `events.create`, `events.update`, `events.cancel`, `rsvps.create`,
     /// `rsvps.export`, `rsvps.checkIn`.
     mutating func registerEventHandlers(store: CampaignStore) {
-        register(ListEvents.self) { _, _ in ListEvents.Result(items: try await store.events()) }
-        register(GetEvent.self) { params, _ in try await store.event(id: params.eventId) }
+        register(ListEvents.self) { _, context in ListEvents.Result(items: try await store.events(role: context.role)) }
+        register(GetEvent.self) { params, context in try await store.event(id: params.eventId, role: context.role) }
         register(CreateEvent.self) { params, _ in
             let fields = try EventFields(
                 title: params.title, description: params.description, startsAt: params.startsAt, endsAt: params.endsAt,

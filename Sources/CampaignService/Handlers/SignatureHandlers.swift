@@ -7,13 +7,12 @@ extension MethodRegistry {
         register(SignLetter.self) { params, _ in
             try await store.sign(try NewSignature(validating: params))
         }
-        register(CountSignatures.self) { _, _ in
-            try await store.signatureCounts()
+        register(CountSignatures.self) { _, context in
+            try await store.signatureCounts(role: context.role)
         }
         register(ListSignatures.self) { params, _ in
             try await store.listSignatures(
-                limit: try TextRules.limit(params.limit, default: 20, max: 100), after: try Cursor.decode(params.after),
-                filter: params.filter ?? .all)
+                limit: try TextRules.limit(params.limit, default: 20, max: 100), after: params.after, filter: params.filter ?? .all)
         }
         register(ExportSignatures.self) { params, _ in
             try await store.exportSignatures(

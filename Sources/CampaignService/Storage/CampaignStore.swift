@@ -17,15 +17,19 @@ public final class CampaignStore: Sendable {
     let pageReader: DatabaseQueue
     let clock: @Sendable () -> Timestamp
     let limits: AbuseLimits
+    /// How long an unconfirmed RSVP holds its seats.
+    let rsvpHoldSeconds: Int64
     /// The organisers' allow- and block-lists, replaced on reload.
     public let abuse: AbusePolicy
 
     public static let fileName = "campaign.sqlite"
+    /// 48 hours: long enough for slow mail, short enough that fake addresses cannot keep the protest full.
+    public static let defaultRSVPHoldSeconds: Int64 = 48 * 3600
 
     /// Opens (creating 0600 if new) and migrates the database at `path`.
     public init(
         path: String, limits: AbuseLimits = .init(), abuse: AbusePolicy = .init(), busyTimeout: TimeInterval = 10,
-        clock: @escaping @Sendable () -> Timestamp = Timestamp.now
+        rsvpHoldSeconds: Int64 = CampaignStore.defaultRSVPHoldSeconds, clock: @escaping @Sendable () -> Timestamp = Timestamp.now
     ) throws {
         // Create the file ourselves so that it is never world-readable, whatever the umask.
         let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
@@ -58,6 +62,7 @@ public final class CampaignStore: Sendable {
         self.writes = GroupCommit(pool: pool)
         self.clock = clock
         self.limits = limits
+        self.rsvpHoldSeconds = rsvpHoldSeconds
         self.abuse = abuse
         try pool.write { db in
             if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'salt'") == nil {
@@ -160,7 +165,8 @@ protocol Sequenced: FetchableRecord {
 /// Exports: oldest first by key, optionally one status, one page plus a look-ahead row for `next`.
 enum Export {
     static func page<Row: Sequenced, Item: Codable & Sendable & Hashable>(
-        _ db: Database, table: String, scope: (column: String, value: Int64)? = nil, after: Int64?, status: String?, limit: Int,
+        _ db: Database, table: String, scope: (column: String, value: Int64)? = nil, after: Int64?,
+        status: (some DatabaseValueConvertible)?, limit: Int,
         _ item: (Row) -> Item
     ) throws -> Page<Item> {
         var sql = "SELECT * FROM \(table) WHERE seq > ?"
@@ -181,7 +187,8 @@ enum Export {
     }
 }
 
-/// Keyset cursors: opaque to clients, a row's sequence number inside.
+/// Export cursors (organisers only): opaque to clients, a row's sequence number inside. Public lists
+/// use the last item's id instead (see `listSignatures`).
 enum Cursor {
     static func encode(_ seq: Int64) -> String { "c" + String(seq, radix: 36) }
 

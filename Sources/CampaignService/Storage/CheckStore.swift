@@ -7,25 +7,20 @@ extension CampaignStore {
         try reading { db in
             let stored = try Counters.all(db)
             var checks: [CheckService.CounterCheck] = []
-            func compare(_ name: String, stored value: Int?, _ sql: String, _ arguments: StatementArguments = []) throws {
+            func compare(_ name: String, stored value: Int, _ sql: String, _ arguments: StatementArguments = []) throws {
                 let recounted = try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0
-                checks.append(.init(name: name, stored: value ?? 0, recounted: recounted))
+                checks.append(.init(name: name, stored: value, recounted: recounted))
             }
-            for status in SignatureStatus.allCases {
-                try compare(
-                    "signatures.\(status.rawValue)", stored: stored["signatures.\(status.rawValue)"],
-                    "SELECT COUNT(*) FROM signature WHERE status = ?", [status.rawValue])
-            }
-            try compare(
-                "signatures.organizations", stored: stored["signatures.organizations"],
-                "SELECT COUNT(*) FROM signature WHERE status = 'confirmed' AND organization IS NOT NULL")
-            try compare(
-                "signatures.customers", stored: stored["signatures.customers"],
-                "SELECT COUNT(*) FROM signature WHERE status = 'confirmed' AND isCustomer = 1")
-            for status in PledgeStatus.allCases {
-                try compare(
-                    "pledges.\(status.rawValue)", stored: stored["pledges.\(status.rawValue)"],
-                    "SELECT COUNT(*) FROM pledge WHERE status = ?", [status.rawValue])
+            for counter in Counter.allCases {
+                let (sql, arguments): (String, StatementArguments) =
+                    switch counter {
+                    case .signatures(let status): ("SELECT COUNT(*) FROM signature WHERE status = ?", [status])
+                    case .signatureOrganizations:
+                        ("SELECT COUNT(*) FROM signature WHERE status = 'confirmed' AND organization IS NOT NULL", [])
+                    case .signatureCustomers: ("SELECT COUNT(*) FROM signature WHERE status = 'confirmed' AND isCustomer = 1", [])
+                    case .pledges(let status): ("SELECT COUNT(*) FROM pledge WHERE status = ?", [status])
+                    }
+                try compare(counter.name, stored: stored[counter], sql, arguments)
             }
             if let f = try StoredFundraiser.fetch(db) {
                 try compare(
@@ -36,11 +31,15 @@ extension CampaignStore {
                 try compare(
                     "fundraiser.pledgeCount", stored: f.pledgeCount, "SELECT COUNT(*) FROM pledge WHERE status IN ('confirmed', 'paid')")
             }
+            let people = "SELECT COALESCE(SUM(1 + guests), 0) FROM rsvp WHERE eventSeq = ? AND status = ?"
             for event in try EventRow.fetchAll(db, sql: "SELECT * FROM event ORDER BY seq") {
-                for (field, value) in [("going", event.going), ("waitlisted", event.waitlisted)] {
+                for (status, held, confirmed) in [
+                    (RSVPStatus.going, event.going, event.goingConfirmed), (.waitlisted, event.waitlisted, event.waitlistedConfirmed),
+                ] {
+                    try compare("events.\(event.id).\(status.rawValue)", stored: held, people, [event.seq, status])
                     try compare(
-                        "events.\(event.id).\(field)", stored: value,
-                        "SELECT COALESCE(SUM(1 + guests), 0) FROM rsvp WHERE eventSeq = ? AND status = ?", [event.seq, field])
+                        "events.\(event.id).\(status.rawValue).confirmed", stored: confirmed, people + " AND confirmedAt IS NOT NULL",
+                        [event.seq, status])
                 }
             }
             let integrity = try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "no answer"

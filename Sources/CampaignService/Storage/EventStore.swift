@@ -2,8 +2,10 @@ import CampaignProtocol
 import Foundation
 import GRDB
 
-/// A row of the `event` table. `going` and `waitlisted` count people, guests included, and change in
-/// the same transaction as the RSVPs they count; a CHECK keeps `going <= capacity`.
+/// A row of the `event` table. `going` and `waitlisted` count the seats held, confirmed or not (they
+/// decide capacity; a CHECK keeps `going <= capacity`); `goingConfirmed` and `waitlistedConfirmed` the
+/// part of them that confirmed, which is all a public listener sees. All four count people, guests
+/// included, and change in the same transaction as the RSVPs they count.
 struct EventRow: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
     static let databaseTableName = "event"
 
@@ -11,29 +13,33 @@ struct EventRow: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
     var id: String
     var title: String
     var description: String
-    var startsAt: Int64
-    var endsAt: Int64?
+    var startsAt: Timestamp
+    var endsAt: Timestamp?
     var timeZone: String
+    /// The `Location` as JSON.
     var location: String
     var capacity: Int?
     var maxGuests: Int
     var going: Int
     var waitlisted: Int
-    var status: String
-    var updatedAt: Int64
+    var goingConfirmed: Int
+    var waitlistedConfirmed: Int
+    var status: EventStatus
+    var updatedAt: Timestamp
 
     mutating func didInsert(_ inserted: InsertionSuccess) { seq = inserted.rowID }
 
-    var view: Event {
-        let place = (try? JSONDecoder().decode(Location.self, from: Data(location.utf8))) ?? Location(city: "", country: "")
-        return Event(
-            id: id, title: title, description: description, startsAt: Timestamp(millisecondsSince1970: startsAt),
-            endsAt: Timestamp.stored(endsAt), timeZone: timeZone, location: place, capacity: capacity,
-            maxGuests: maxGuests, going: going, waitlisted: waitlisted, status: EventStatus(rawValue: status) ?? .cancelled)
+    /// The event as `role` may see it: organisers the seats held, a public listener confirmed people only.
+    func view(for role: Role) throws -> Event {
+        Event(
+            id: id, title: title, description: description, startsAt: startsAt, endsAt: endsAt, timeZone: timeZone,
+            location: try JSONDecoder().decode(Location.self, from: Data(location.utf8)), capacity: capacity, maxGuests: maxGuests,
+            going: role == .admin ? going : goingConfirmed, waitlisted: role == .admin ? waitlisted : waitlistedConfirmed,
+            status: status)
     }
 
     /// RSVPs are taken until the event is over (its end, or its start when it has no end).
-    func isOver(at now: Timestamp) -> Bool { now.millisecondsSince1970 >= (endsAt ?? startsAt) }
+    func isOver(at now: Timestamp) -> Bool { now >= (endsAt ?? startsAt) }
 
     static func require(_ db: Database, id: String) throws -> EventRow {
         guard let row = try EventRow.fetchOne(db, sql: "SELECT * FROM event WHERE id = ?", arguments: [id]) else {
@@ -42,23 +48,63 @@ struct EventRow: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
         return row
     }
 
+    static func require(_ db: Database, seq: Int64) throws -> EventRow {
+        guard let row = try EventRow.fetchOne(db, sql: "SELECT * FROM event WHERE seq = ?", arguments: [seq]) else {
+            throw ResponseError.notFound("event \(seq)")
+        }
+        return row
+    }
+
     func fits(_ people: Int) -> Bool { capacity.map { going + people <= $0 } ?? true }
+
+    /// Adds (`sign` 1) or removes (-1) an RSVP's people from the figures of its status.
+    mutating func count(_ rsvp: RSVPRow, _ sign: Int) {
+        let people = rsvp.people * sign
+        let confirmed = rsvp.confirmedAt != nil
+        switch rsvp.status {
+        case .going:
+            going += people
+            if confirmed { goingConfirmed += people }
+        case .waitlisted:
+            waitlisted += people
+            if confirmed { waitlistedConfirmed += people }
+        case .cancelled, .expired:
+            break
+        }
+    }
 
     /// Seats freed: the waitlist is served in arrival order, each RSVP that fits (first fit), in the
     /// caller's transaction; each promoted person gets `rsvp.promoted`.
     mutating func promoteWaitlist(_ db: Database, at now: Timestamp) throws {
-        guard let seq, status == EventStatus.scheduled.rawValue else { return }
+        guard let seq, status == .scheduled else { return }
         let waiting = try RSVPRow.fetchAll(
             db, sql: "SELECT * FROM rsvp WHERE eventSeq = ? AND status = 'waitlisted' ORDER BY seq", arguments: [seq])
         for var rsvp in waiting where fits(rsvp.people) {
-            rsvp.status = RSVPStatus.going.rawValue
-            rsvp.promotedAt = now.millisecondsSince1970
+            count(rsvp, -1)
+            rsvp.status = .going
+            rsvp.promotedAt = now
+            count(rsvp, +1)
             try rsvp.update(db)
-            going += rsvp.people
-            waitlisted -= rsvp.people
             try Outbox.enqueue(db, kind: .rsvpPromoted, subject: .rsvp, seq: rsvp.seq, name: rsvp.name, email: rsvp.email, at: now)
         }
         try update(db)
+    }
+
+    /// Ends the holds of RSVPs not confirmed in time, freeing their seats for the waitlist. Returns how many.
+    mutating func expireHolds(_ db: Database, at now: Timestamp) throws -> Int {
+        guard let seq else { return 0 }
+        let lapsed = try RSVPRow.fetchAll(
+            db,
+            sql: """
+                SELECT * FROM rsvp WHERE eventSeq = ? AND confirmedAt IS NULL AND status IN ('going', 'waitlisted') AND holdUntil <= ?
+                ORDER BY seq
+                """,
+            arguments: [seq, now])
+        guard !lapsed.isEmpty else { return 0 }
+        for var rsvp in lapsed { try rsvp.release(as: .expired, from: &self, db, at: now) }
+        try update(db)
+        try promoteWaitlist(db, at: now)
+        return lapsed.count
     }
 }
 
@@ -78,49 +124,80 @@ struct RSVPRow: Codable, FetchableRecord, MutablePersistableRecord, Sequenced, S
     var source: String?
     var ip: String?
     var userAgent: String?
-    var status: String
+    var status: RSVPStatus
     var messagesSent: Int
-    var createdAt: Int64
-    var promotedAt: Int64?
-    var checkedInAt: Int64?
-    var cancelledAt: Int64?
+    /// Times the same email RSVPed again: each is a write, as a first RSVP is.
+    var repeats: Int
+    var createdAt: Timestamp
+    /// Set by the person's token; until then the seats are held until `holdUntil`.
+    var confirmedAt: Timestamp?
+    var holdUntil: Timestamp?
+    var promotedAt: Timestamp?
+    var checkedInAt: Timestamp?
+    var cancelledAt: Timestamp?
 
     mutating func didInsert(_ inserted: InsertionSuccess) { seq = inserted.rowID }
 
-    var rsvpStatus: RSVPStatus { RSVPStatus(rawValue: status) ?? .cancelled }
     /// The person and their guests.
     var people: Int { 1 + guests }
 
     func record(eventID: String) -> RSVPRecord {
         RSVPRecord(
-            id: id, eventId: eventID, status: rsvpStatus, name: name, email: email, guests: guests, phone: phone,
-            contactOptIn: contactOptIn, source: source,
-            client: ClientInfo.stored(ip: ip, userAgent: userAgent), messagesSent: messagesSent,
-            createdAt: Timestamp(millisecondsSince1970: createdAt), promotedAt: Timestamp.stored(promotedAt),
-            checkedInAt: Timestamp.stored(checkedInAt),
-            cancelledAt: Timestamp.stored(cancelledAt))
+            id: id, eventId: eventID, status: status, name: name, email: email, guests: guests, phone: phone,
+            contactOptIn: contactOptIn, source: source, client: ClientInfo.stored(ip: ip, userAgent: userAgent),
+            messagesSent: messagesSent, createdAt: createdAt, confirmedAt: confirmedAt,
+            holdExpiresAt: confirmedAt == nil && (status == .going || status == .waitlisted) ? holdUntil : nil, promotedAt: promotedAt,
+            checkedInAt: checkedInAt, cancelledAt: cancelledAt)
     }
 
     func tokenRecord(_ db: Database) throws -> TokenRecord {
         let eventID = try String.fetchOne(db, sql: "SELECT id FROM event WHERE seq = ?", arguments: [eventSeq])
         var position: Int? = nil
-        if rsvpStatus == .waitlisted, let seq {
+        if status == .waitlisted, let seq {
             position = try Int.fetchOne(
                 db, sql: "SELECT COUNT(*) FROM rsvp WHERE eventSeq = ? AND status = 'waitlisted' AND seq <= ?", arguments: [eventSeq, seq])
         }
         return TokenRecord(
-            kind: .rsvp, id: id, status: status, name: name, organization: nil, showName: nil,
-            createdAt: Timestamp(millisecondsSince1970: createdAt), confirmedAt: nil, eventId: eventID, guests: guests,
-            waitlistPosition: position)
+            kind: .rsvp, id: id, status: status.rawValue, name: name, organization: nil, showName: nil, createdAt: createdAt,
+            confirmedAt: confirmedAt, eventId: eventID, guests: guests, waitlistPosition: position)
     }
 
-    /// Cancels, frees the seats (promoting the waitlist) and erases the person's contact details.
+    /// Confirms by token; idempotent. A hold that ran out cannot be confirmed: its seats may be someone else's.
+    mutating func confirm(_ db: Database, at now: Timestamp) throws {
+        switch status {
+        case .cancelled: throw ResponseError.conflict("the RSVP is cancelled")
+        case .expired: throw ResponseError.conflict("the RSVP expired before it was confirmed; RSVP again")
+        case .going, .waitlisted: break
+        }
+        guard confirmedAt == nil else { return }
+        if let holdUntil, holdUntil <= now {
+            throw ResponseError.conflict("the RSVP expired before it was confirmed; RSVP again")
+        }
+        var event = try EventRow.require(db, seq: eventSeq)
+        guard event.status == .scheduled else { throw ResponseError.closed("the event is cancelled") }
+        event.count(self, -1)
+        confirmedAt = now
+        event.count(self, +1)
+        try update(db)
+        try event.update(db)
+    }
+
+    /// Cancels (by token) and frees the seats, promoting the waitlist; idempotent.
     mutating func cancel(_ db: Database, at now: Timestamp) throws {
-        guard rsvpStatus != .cancelled, let seq else { return }
-        guard var event = try EventRow.fetchOne(db, sql: "SELECT * FROM event WHERE seq = ?", arguments: [eventSeq]) else { return }
-        if rsvpStatus == .going { event.going -= people } else { event.waitlisted -= people }
-        status = RSVPStatus.cancelled.rawValue
-        cancelledAt = now.millisecondsSince1970
+        guard status == .going || status == .waitlisted else { return }
+        var event = try EventRow.require(db, seq: eventSeq)
+        try release(as: .cancelled, from: &event, db, at: now)
+        try event.update(db)
+        try event.promoteWaitlist(db, at: now)
+    }
+
+    /// Gives up the seats (cancelled, or expired unconfirmed) and erases the person's contact details;
+    /// the caller saves `event` and promotes its waitlist.
+    mutating func release(as end: RSVPStatus, from event: inout EventRow, _ db: Database, at now: Timestamp) throws {
+        guard let seq else { return }
+        event.count(self, -1)
+        status = end
+        cancelledAt = now
         emailCanonical = nil
         email = nil
         phone = nil
@@ -129,87 +206,32 @@ struct RSVPRow: Codable, FetchableRecord, MutablePersistableRecord, Sequenced, S
         contactOptIn = false
         try update(db)
         try Outbox.forget(db, subject: .rsvp, seq: seq)
-        try event.update(db)
-        try event.promoteWaitlist(db, at: now)
     }
 }
 
-/// A validated event, from `events.create`, `events.update` or a definition.
-struct EventFields: Sendable {
-    var title: String
-    var description: String
-    var startsAt: Timestamp
-    var endsAt: Timestamp?
-    var timeZone: String
-    var location: Location
-    var capacity: Int?
-    var maxGuests: Int
-
-    init(
-        title: String, description: String, startsAt: Timestamp, endsAt: Timestamp?, timeZone: String, location: Location,
-        capacity: Int?, maxGuests: Int?, fieldPrefix p: String = ""
-    ) throws(ResponseError) {
-        self.title = try TextRules.required(title, field: p + "title", max: TextRules.title)
-        self.description = try TextRules.required(description, field: p + "description", max: TextRules.description, multiline: true)
-        self.startsAt = startsAt
-        if let endsAt, endsAt < startsAt { throw .invalidParams(field: p + "endsAt", reason: "must not be before startsAt") }
-        self.endsAt = endsAt
-        self.timeZone = try Self.zone(timeZone, field: p + "timeZone")
-        let l = p + "location."
-        self.location = Location(
-            venue: try TextRules.optional(location.venue, field: l + "venue", max: TextRules.locationField),
-            address: try TextRules.optional(location.address, field: l + "address", max: TextRules.locationField),
-            city: try TextRules.required(location.city, field: l + "city", max: TextRules.name),
-            region: try TextRules.optional(location.region, field: l + "region", max: TextRules.name),
-            country: try TextRules.country(location.country, field: l + "country") ?? location.country,
-            postalCode: try TextRules.optional(location.postalCode, field: l + "postalCode", max: TextRules.postalCode))
-        if let capacity, capacity < 1 { throw .invalidParams(field: p + "capacity", reason: "must be at least 1") }
-        self.capacity = capacity
-        let guests = maxGuests ?? 0
-        guard (0...20).contains(guests) else { throw .invalidParams(field: p + "maxGuests", reason: "must be between 0 and 20") }
-        self.maxGuests = guests
-    }
-
-    /// IANA names only (`America/Los_Angeles`), as tzdata knows them; not abbreviations like `PST`.
-    static func zone(_ name: String, field: String) throws(ResponseError) -> String {
-        guard name.contains("/") || name == "UTC", name.utf8.count <= 64, TimeZone(identifier: name) != nil else {
-            throw .invalidParams(field: field, reason: "must be an IANA time zone such as \"America/Los_Angeles\"")
-        }
-        return name
-    }
-
-    static func id(_ value: String, field: String) throws(ResponseError) -> String {
-        let ok =
-            (1...64).contains(value.utf8.count)
-            && value.utf8.allSatisfy { b in
-                (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 45 || b == 95
-            }
-        guard ok else { throw .invalidParams(field: field, reason: "must be 1 to 64 letters, digits, '-' or '_'") }
-        return value
-    }
-
+extension EventFields {
     /// Writes the fields into a row (new or existing), keeping `going <= capacity`.
     func apply(to row: inout EventRow, at now: Timestamp) throws {
         if let capacity, row.going > capacity {
-            throw ResponseError.conflict("\(row.going) people are going; capacity cannot drop to \(capacity)")
+            throw ResponseError.conflict("\(row.going) seats are held; capacity cannot drop to \(capacity)")
         }
         row.title = title
         row.description = description
-        row.startsAt = startsAt.millisecondsSince1970
-        row.endsAt = endsAt?.millisecondsSince1970
+        row.startsAt = startsAt
+        row.endsAt = endsAt
         row.timeZone = timeZone
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         row.location = String(decoding: try encoder.encode(location), as: UTF8.self)
         row.capacity = capacity
         row.maxGuests = maxGuests
-        row.updatedAt = now.millisecondsSince1970
+        row.updatedAt = now
     }
 
     static func newRow(id: String, at now: Timestamp) -> EventRow {
         EventRow(
-            seq: nil, id: id, title: "", description: "", startsAt: 0, endsAt: nil, timeZone: "UTC", location: "{}", capacity: nil,
-            maxGuests: 0, going: 0, waitlisted: 0, status: EventStatus.scheduled.rawValue, updatedAt: now.millisecondsSince1970)
+            seq: nil, id: id, title: "", description: "", startsAt: now, endsAt: nil, timeZone: "UTC", location: "{}", capacity: nil,
+            maxGuests: 0, going: 0, waitlisted: 0, goingConfirmed: 0, waitlistedConfirmed: 0, status: .scheduled, updatedAt: now)
     }
 
     /// Creates the event or updates the one with that id, in the caller's transaction.
@@ -243,34 +265,41 @@ struct NewRSVP: Sendable {
 }
 
 extension CampaignStore {
-    func events() async throws -> [Event] {
-        try reading { db in try Self.events(db) }
+    func events(role: Role) async throws -> [Event] {
+        try reading { db in try Self.events(db, role: role) }
     }
 
-    static func events(_ db: Database) throws -> [Event] {
-        try EventRow.fetchAll(db, sql: "SELECT * FROM event ORDER BY startsAt, seq").map(\.view)
+    static func events(_ db: Database, role: Role) throws -> [Event] {
+        try EventRow.fetchAll(db, sql: "SELECT * FROM event ORDER BY startsAt, seq").map { try $0.view(for: role) }
     }
 
-    func event(id: String) async throws -> Event {
-        try reading { db in try EventRow.require(db, id: id).view }
+    func event(id: String, role: Role) async throws -> Event {
+        try reading { db in try EventRow.require(db, id: id).view(for: role) }
     }
 
     func createEvent(id: String, fields: EventFields) async throws -> Event {
         let now = clock()
-        return try await writes.write { db in try fields.upsert(db, id: id, createOnly: true, at: now).view }
+        try fields.requireNotEnded(at: now)
+        return try await writes.write { db in try fields.upsert(db, id: id, createOnly: true, at: now).view(for: .admin) }
     }
 
     func updateEvent(_ p: UpdateEvent) async throws -> Event {
         let now = clock()
         return try await writes.write { db in
-            let row = try EventRow.require(db, id: p.eventId)
-            let current = row.view
+            let current = try EventRow.require(db, id: p.eventId).view(for: .admin)
+            let capacity: Int? =
+                switch p.capacity {
+                case .limit(let n)?: n
+                case .unlimited?: nil
+                case nil: current.capacity
+                }
             let fields = try EventFields(
                 title: p.title ?? current.title, description: p.description ?? current.description,
                 startsAt: p.startsAt ?? current.startsAt,
                 endsAt: p.endsAt ?? current.endsAt, timeZone: p.timeZone ?? current.timeZone, location: p.location ?? current.location,
-                capacity: p.capacity ?? current.capacity, maxGuests: p.maxGuests ?? current.maxGuests)
-            return try fields.upsert(db, id: p.eventId, at: now).view
+                capacity: capacity, maxGuests: p.maxGuests ?? current.maxGuests)
+            try fields.requireNotEnded(at: now)
+            return try fields.upsert(db, id: p.eventId, at: now).view(for: .admin)
         }
     }
 
@@ -279,9 +308,9 @@ extension CampaignStore {
         let now = clock()
         return try await writes.write { db in
             var row = try EventRow.require(db, id: id)
-            guard row.status != EventStatus.cancelled.rawValue, let seq = row.seq else { return row.view }
-            row.status = EventStatus.cancelled.rawValue
-            row.updatedAt = now.millisecondsSince1970
+            guard row.status != .cancelled, let seq = row.seq else { return try row.view(for: .admin) }
+            row.status = .cancelled
+            row.updatedAt = now
             try row.update(db)
             let holders = try RSVPRow.fetchAll(
                 db, sql: "SELECT * FROM rsvp WHERE eventSeq = ? AND status IN ('going', 'waitlisted') ORDER BY seq", arguments: [seq])
@@ -289,64 +318,90 @@ extension CampaignStore {
                 try Outbox.enqueue(
                     db, kind: .eventCancelled, subject: .rsvp, seq: holder.seq, name: holder.name, email: holder.email, at: now)
             }
-            return row.view
+            return try row.view(for: .admin)
         }
     }
 
-    /// Decides `going` or `waitlisted` inside one write transaction, so capacity is never exceeded
-    /// whatever the concurrency. A repeat by the same canonical email gets the same reply.
-    func createRSVP(_ r: NewRSVP) async throws -> CreateRSVP.Result {
+    /// Holds seats (`going`, or `waitlisted` when the party does not fit) inside one write
+    /// transaction, so capacity is never exceeded whatever the concurrency; the person confirms by
+    /// token within the hold. A repeat by the same canonical email gets the same reply, writes and
+    /// waits for its commit as a first RSVP does.
+    func createRSVP(_ r: NewRSVP) async throws -> Acceptance {
         let now = clock()
         let limits = self.limits.rsvping
         let lists = abuse.lists
+        let hold = rsvpHoldSeconds
         return try await writes.write { db in
             var event = try EventRow.require(db, id: r.eventId)
-            guard event.status == EventStatus.scheduled.rawValue else { throw ResponseError.closed("the event is cancelled") }
+            guard event.status == .scheduled else { throw ResponseError.closed("the event is cancelled") }
             guard !event.isOver(at: now) else { throw ResponseError.closed("the event is over") }
             guard r.guests <= event.maxGuests else {
                 throw ResponseError.invalidParams(field: "guests", reason: "must be at most \(event.maxGuests) for this event")
             }
             guard let eventSeq = event.seq else { throw ResponseError.internalError() }
-            if var existing = try RSVPRow.fetchOne(
-                db, sql: "SELECT * FROM rsvp WHERE eventSeq = ? AND emailCanonical = ?", arguments: [eventSeq, r.emailCanonical])
-            {
-                if existing.messagesSent < maxMessagesPerSignature {
-                    existing.messagesSent += 1
-                    try existing.update(db)
-                    try Outbox.enqueue(
-                        db, kind: .rsvpConfirm, subject: .rsvp, seq: existing.seq, name: existing.name, email: existing.email, at: now)
-                }
-                return CreateRSVP.Result(accepted: true, event: event.view)
-            }
+            // Before looking for a repeat: a limit that only new RSVPs used up would tell a stranger
+            // which email had RSVPed.
             if let retry = try AddressRate.check(db, scope: .rsvp, ip: r.ip, email: r.emailCanonical, lists: lists, limits: limits, at: now)
             {
                 throw ResponseError.rateLimited(retryAfterMs: retry)
             }
+            let reply = Acceptance(confirmationRequired: true)
+            // Seats of lapsed holds are free for this one.
+            _ = try event.expireHolds(db, at: now)
+            if var existing = try RSVPRow.fetchOne(
+                db, sql: "SELECT * FROM rsvp WHERE eventSeq = ? AND emailCanonical = ?", arguments: [eventSeq, r.emailCanonical])
+            {
+                existing.repeats += 1
+                if existing.messagesSent < maxMessagesPerSignature {
+                    existing.messagesSent += 1
+                    try Outbox.enqueue(
+                        db, kind: .rsvpConfirm, subject: .rsvp, seq: existing.seq, name: existing.name, email: existing.email, at: now)
+                }
+                try existing.update(db)
+                return reply
+            }
             var rsvp = RSVPRow(
                 seq: nil, id: Random.id(prefix: "rsvp"), eventSeq: eventSeq, emailCanonical: r.emailCanonical, email: r.email, name: r.name,
                 guests: r.guests, phone: r.phone, contactOptIn: r.contactOptIn, source: r.source, ip: r.ip, userAgent: r.userAgent,
-                status: RSVPStatus.going.rawValue, messagesSent: 1, createdAt: now.millisecondsSince1970, promotedAt: nil, checkedInAt: nil,
-                cancelledAt: nil)
+                status: .going, messagesSent: 1, repeats: 0, createdAt: now, confirmedAt: nil, holdUntil: now.adding(seconds: hold),
+                promotedAt: nil, checkedInAt: nil, cancelledAt: nil)
             // First fit, as for promotions: a party that fits goes, even past a larger one still waiting.
-            if event.fits(rsvp.people) {
-                event.going += rsvp.people
-            } else {
-                rsvp.status = RSVPStatus.waitlisted.rawValue
-                event.waitlisted += rsvp.people
-            }
+            if !event.fits(rsvp.people) { rsvp.status = .waitlisted }
+            event.count(rsvp, +1)
             try rsvp.insert(db)
             try event.update(db)
             try Outbox.enqueue(db, kind: .rsvpConfirm, subject: .rsvp, seq: rsvp.seq, name: rsvp.name, email: rsvp.email, at: now)
-            return CreateRSVP.Result(accepted: true, event: event.view)
+            return reply
+        }
+    }
+
+    /// Ends every hold that ran out unconfirmed, across events (`HoldExpiry` calls it every minute).
+    /// Returns how many RSVPs expired.
+    public func expireRSVPHolds() async throws -> Int {
+        let now = clock()
+        return try await writes.write { db in
+            let events = try Int64.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT eventSeq FROM rsvp
+                    WHERE confirmedAt IS NULL AND status IN ('going', 'waitlisted') AND holdUntil <= ?
+                    """,
+                arguments: [now])
+            var expired = 0
+            for seq in events {
+                var event = try EventRow.require(db, seq: seq)
+                expired += try event.expireHolds(db, at: now)
+            }
+            return expired
         }
     }
 
     func exportRSVPs(eventID: String, limit: Int, after: Int64?, status: RSVPStatus?) async throws -> Page<RSVPRecord> {
         try reading { db in
             let event = try EventRow.require(db, id: eventID)
-            return try Export.page(
-                db, table: "rsvp", scope: ("eventSeq", event.seq ?? -1), after: after, status: status?.rawValue, limit: limit
-            ) { (row: RSVPRow) in row.record(eventID: eventID) }
+            return try Export.page(db, table: "rsvp", scope: ("eventSeq", event.seq ?? -1), after: after, status: status, limit: limit) {
+                (row: RSVPRow) in row.record(eventID: eventID)
+            }
         }
     }
 
@@ -357,13 +412,13 @@ extension CampaignStore {
             guard var rsvp = try RSVPRow.fetchOne(db, sql: "SELECT * FROM rsvp WHERE id = ?", arguments: [rsvpID]) else {
                 throw ResponseError.notFound("RSVP \(rsvpID)")
             }
-            guard rsvp.rsvpStatus == .going else { throw ResponseError.conflict("the RSVP is \(rsvp.status), not going") }
+            guard rsvp.status == .going else { throw ResponseError.conflict("the RSVP is \(rsvp.status.rawValue), not going") }
             if rsvp.checkedInAt == nil {
-                rsvp.checkedInAt = now.millisecondsSince1970
+                rsvp.checkedInAt = now
                 try rsvp.update(db)
             }
-            let eventID = try String.fetchOne(db, sql: "SELECT id FROM event WHERE seq = ?", arguments: [rsvp.eventSeq]) ?? ""
-            return rsvp.record(eventID: eventID)
+            let event = try EventRow.require(db, seq: rsvp.eventSeq)
+            return rsvp.record(eventID: event.id)
         }
     }
 }

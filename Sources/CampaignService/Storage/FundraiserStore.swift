@@ -20,15 +20,14 @@ struct StoredFundraiser: Sendable {
 
     static func fetch(_ db: Database) throws -> StoredFundraiser? {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM fundraiser WHERE id = 1") else { return nil }
-        let closesAt: Int64? = row["closesAt"]
-        let closedAt: Int64? = row["closedAt"]
         return StoredFundraiser(
-            title: row["title"], description: row["description"], currency: row["currency"], goalMinor: row["goalMinor"],
-            minimumMinor: row["minimumMinor"], maximumMinor: row["maximumMinor"],
-            closesAt: Timestamp.stored(closesAt),
-            status: FundraiserStatus(rawValue: row["status"]) ?? .closed, confirmationRequired: row["confirmationRequired"],
-            closedAt: Timestamp.stored(closedAt), pledgedMinor: row["pledgedMinor"],
-            paidMinor: row["paidMinor"], pledgeCount: row["pledgeCount"])
+            title: try row.decode(forColumn: "title"), description: try row.decode(forColumn: "description"),
+            currency: try row.decode(forColumn: "currency"), goalMinor: try row.decode(forColumn: "goalMinor"),
+            minimumMinor: try row.decode(forColumn: "minimumMinor"), maximumMinor: try row.decode(forColumn: "maximumMinor"),
+            closesAt: try row.decode(forColumn: "closesAt"), status: try row.decode(forColumn: "status"),
+            confirmationRequired: try row.decode(forColumn: "confirmationRequired"), closedAt: try row.decode(forColumn: "closedAt"),
+            pledgedMinor: try row.decode(forColumn: "pledgedMinor"), paidMinor: try row.decode(forColumn: "paidMinor"),
+            pledgeCount: try row.decode(forColumn: "pledgeCount"))
     }
 
     static func require(_ db: Database) throws -> StoredFundraiser {
@@ -49,8 +48,7 @@ struct StoredFundraiser: Sendable {
                     confirmationRequired = excluded.confirmationRequired, closedAt = excluded.closedAt
                 """,
             arguments: [
-                title, description, currency, goalMinor, minimumMinor, maximumMinor, closesAt?.millisecondsSince1970,
-                status.rawValue, confirmationRequired, closedAt?.millisecondsSince1970,
+                title, description, currency, goalMinor, minimumMinor, maximumMinor, closesAt, status, confirmationRequired, closedAt,
             ])
     }
 
@@ -73,7 +71,9 @@ struct StoredFundraiser: Sendable {
             status: isOpen(at: now) ? .open : .closed, confirmationRequired: confirmationRequired)
     }
 
-    /// Moves a pledge's contribution to the totals from one status to another, in the caller's transaction.
+    /// Moves a pledge's contribution to the totals from one status to another, in the caller's
+    /// transaction. Totals are added in Swift with overflow checks: SQLite would turn an overflowing
+    /// integer into a REAL, and the fundraiser would then no longer read back.
     static func adjustTotals(_ db: Database, amountMinor: Int, from old: PledgeStatus?, to new: PledgeStatus?) throws {
         guard old != new else { return }
         func contribution(_ status: PledgeStatus?) -> (pledged: Int, paid: Int, count: Int) {
@@ -84,12 +84,20 @@ struct StoredFundraiser: Sendable {
             }
         }
         let (a, b) = (contribution(old), contribution(new))
+        let f = try require(db)
+        func total(_ current: Int, _ delta: Int) throws -> Int {
+            let (sum, overflow) = current.addingReportingOverflow(delta)
+            guard !overflow else { throw ResponseError.conflict("the fundraiser's totals cannot grow any further") }
+            return sum
+        }
         try db.execute(
-            sql:
-                "UPDATE fundraiser SET pledgedMinor = pledgedMinor + ?, paidMinor = paidMinor + ?, pledgeCount = pledgeCount + ? WHERE id = 1",
-            arguments: [b.pledged - a.pledged, b.paid - a.paid, b.count - a.count])
-        if let old { try Counters.add(db, "pledges." + old.rawValue, -1) }
-        if let new { try Counters.add(db, "pledges." + new.rawValue, 1) }
+            sql: "UPDATE fundraiser SET pledgedMinor = ?, paidMinor = ?, pledgeCount = ? WHERE id = 1",
+            arguments: [
+                try total(f.pledgedMinor, b.pledged - a.pledged), try total(f.paidMinor, b.paid - a.paid),
+                try total(f.pledgeCount, b.count - a.count),
+            ])
+        if let old { try Counters.add(db, .pledges(old), -1) }
+        if let new { try Counters.add(db, .pledges(new), 1) }
     }
 }
 
@@ -111,34 +119,38 @@ struct PledgeRow: Codable, FetchableRecord, MutablePersistableRecord, Sequenced,
     var source: String?
     var ip: String?
     var userAgent: String?
-    var status: String
+    var status: PledgeStatus
     var messagesSent: Int
-    var createdAt: Int64
-    var confirmedAt: Int64?
-    var paidAt: Int64?
-    var refundedAt: Int64?
-    var cancelledAt: Int64?
+    /// Times the same `idempotencyKey` came again: each is a write, as a new pledge is.
+    var repeats: Int
+    var createdAt: Timestamp
+    var confirmedAt: Timestamp?
+    var paidAt: Timestamp?
+    var refundedAt: Timestamp?
+    var cancelledAt: Timestamp?
 
     mutating func didInsert(_ inserted: InsertionSuccess) { seq = inserted.rowID }
 
-    var pledgeStatus: PledgeStatus { PledgeStatus(rawValue: status) ?? .cancelled }
     var amount: Money { Money(amountMinor: amountMinor, currency: currency) }
 
     var record: PledgeRecord {
         PledgeRecord(
-            id: id, status: pledgeStatus, name: name, email: email, amount: amount, showName: showName, message: message,
+            id: id, status: status, name: name, email: email, amount: amount, showName: showName, message: message,
             contactOptIn: contactOptIn, idempotencyKey: idempotencyKey, source: source,
-            client: ClientInfo.stored(ip: ip, userAgent: userAgent), messagesSent: messagesSent,
-            pledgedAt: Timestamp(millisecondsSince1970: createdAt), confirmedAt: Timestamp.stored(confirmedAt),
-            paidAt: Timestamp.stored(paidAt), refundedAt: Timestamp.stored(refundedAt),
-            cancelledAt: Timestamp.stored(cancelledAt))
+            client: ClientInfo.stored(ip: ip, userAgent: userAgent), messagesSent: messagesSent, pledgedAt: createdAt,
+            confirmedAt: confirmedAt, paidAt: paidAt, refundedAt: refundedAt, cancelledAt: cancelledAt)
     }
 
     var tokenRecord: TokenRecord {
         TokenRecord(
-            kind: .pledge, id: id, status: status, name: name, organization: nil, showName: showName,
-            createdAt: Timestamp(millisecondsSince1970: createdAt), confirmedAt: Timestamp.stored(confirmedAt),
-            amount: amount)
+            kind: .pledge, id: id, status: status.rawValue, name: name, organization: nil, showName: showName,
+            createdAt: createdAt, confirmedAt: confirmedAt, amount: amount)
+    }
+
+    /// Whether a repeat of its `idempotencyKey` asks for the same pledge (the visitor's address may differ).
+    func isSame(as p: NewPledge) -> Bool {
+        name == p.name && amount == p.amount && showName == p.showName && message == p.message
+            && contactOptIn == p.contactOptIn && source == p.source
     }
 
     /// The state machine of SPEC §6; organisers move pledges along it, tokens confirm and cancel.
@@ -151,16 +163,15 @@ struct PledgeRow: Codable, FetchableRecord, MutablePersistableRecord, Sequenced,
 
     /// Moves the pledge, its timestamps and the fundraiser's totals together.
     mutating func move(to new: PledgeStatus, at now: Timestamp, _ db: Database) throws {
-        let old = pledgeStatus
+        let old = status
         guard old != new else { return }
         guard Self.allows(old, new) else { throw ResponseError.conflict("a \(old.rawValue) pledge cannot become \(new.rawValue)") }
-        status = new.rawValue
-        let ms = now.millisecondsSince1970
+        status = new
         switch new {
-        case .confirmed: confirmedAt = ms
-        case .paid: paidAt = ms
-        case .refunded: refundedAt = ms
-        case .cancelled: cancelledAt = ms
+        case .confirmed: confirmedAt = now
+        case .paid: paidAt = now
+        case .refunded: refundedAt = now
+        case .cancelled: cancelledAt = now
         case .pending: break
         }
         try update(db)
@@ -240,8 +251,10 @@ extension CampaignStore {
         }
     }
 
-    /// Creates a pledge, or returns the same reply for a repeated `idempotencyKey` from the same email.
-    func createPledge(_ p: NewPledge) async throws -> CreatePledge.Result {
+    /// Creates a pledge. A repeated `idempotencyKey` from the same email with the same details creates
+    /// nothing new and gets the same reply; with other details it is a conflict. Either way the call
+    /// writes and waits for its commit, as a new pledge does.
+    func createPledge(_ p: NewPledge) async throws -> Acceptance {
         let now = clock()
         let limits = self.limits.pledging
         let lists = abuse.lists
@@ -251,37 +264,43 @@ extension CampaignStore {
             guard p.amount.currency == f.currency else {
                 throw ResponseError.invalidParams(field: "amount.currency", reason: "must be \(f.currency), the fundraiser's currency")
             }
-            guard (f.minimumMinor...f.maximumMinor).contains(p.amount.amountMinor) else {
+            guard p.amount.amountMinor >= f.minimumMinor && p.amount.amountMinor <= f.maximumMinor else {
                 throw ResponseError.invalidParams(
                     field: "amount.amountMinor", reason: "must be between \(f.minimumMinor) and \(f.maximumMinor) \(f.currency) minor units"
                 )
             }
-            if let key = p.idempotencyKey,
-                try PledgeRow.fetchOne(
-                    db, sql: "SELECT * FROM pledge WHERE emailCanonical = ? AND idempotencyKey = ?", arguments: [p.emailCanonical, key])
-                    != nil
-            {
-                return CreatePledge.Result(accepted: true, confirmationRequired: f.confirmationRequired, fundraiser: f.view(at: now))
-            }
+            // Before looking for a repeat: a limit that only new pledges used up would tell a stranger
+            // which email had pledged with that key.
             if let retry = try AddressRate.check(
                 db, scope: .pledge, ip: p.ip, email: p.emailCanonical, lists: lists, limits: limits, at: now)
             {
                 throw ResponseError.rateLimited(retryAfterMs: retry)
+            }
+            let reply = Acceptance(confirmationRequired: f.confirmationRequired)
+            if let key = p.idempotencyKey,
+                var existing = try PledgeRow.fetchOne(
+                    db, sql: "SELECT * FROM pledge WHERE emailCanonical = ? AND idempotencyKey = ?", arguments: [p.emailCanonical, key])
+            {
+                guard existing.isSame(as: p) else {
+                    throw ResponseError.conflict("this idempotencyKey was used for a pledge with other details")
+                }
+                existing.repeats += 1
+                try existing.update(db)
+                return reply
             }
             let status: PledgeStatus = f.confirmationRequired ? .pending : .confirmed
             var row = PledgeRow(
                 seq: nil, id: Random.id(prefix: "pl"), emailCanonical: p.emailCanonical, email: p.email, name: p.name,
                 amountMinor: p.amount.amountMinor, currency: p.amount.currency, showName: p.showName, message: p.message,
                 contactOptIn: p.contactOptIn, idempotencyKey: p.idempotencyKey, source: p.source, ip: p.ip, userAgent: p.userAgent,
-                status: status.rawValue, messagesSent: 1, createdAt: now.millisecondsSince1970,
-                confirmedAt: status == .confirmed ? now.millisecondsSince1970 : nil, paidAt: nil, refundedAt: nil, cancelledAt: nil)
+                status: status, messagesSent: 1, repeats: 0, createdAt: now, confirmedAt: status == .confirmed ? now : nil, paidAt: nil,
+                refundedAt: nil, cancelledAt: nil)
             try row.insert(db)
             try StoredFundraiser.adjustTotals(db, amountMinor: row.amountMinor, from: nil, to: status)
             try Outbox.enqueue(
                 db, kind: status == .pending ? .pledgeConfirm : .pledgeReceipt, subject: .pledge, seq: row.seq, name: row.name,
                 email: row.email, at: now)
-            return CreatePledge.Result(
-                accepted: true, confirmationRequired: f.confirmationRequired, fundraiser: try StoredFundraiser.require(db).view(at: now))
+            return reply
         }
     }
 
@@ -292,15 +311,14 @@ extension CampaignStore {
                 sql: "SELECT * FROM pledge WHERE status IN ('confirmed', 'paid') AND showName = 1 ORDER BY seq DESC LIMIT ?",
                 arguments: [limit]
             ).map {
-                PublicPledge(
-                    name: $0.name, amount: $0.amount, message: $0.message, pledgedAt: Timestamp(millisecondsSince1970: $0.createdAt))
+                PublicPledge(name: $0.name, amount: $0.amount, message: $0.message, pledgedAt: $0.createdAt)
             }
         }
     }
 
     func exportPledges(limit: Int, after: Int64?, status: PledgeStatus?) async throws -> Page<PledgeRecord> {
         try reading { db in
-            try Export.page(db, table: "pledge", after: after, status: status?.rawValue, limit: limit) { (row: PledgeRow) in row.record }
+            try Export.page(db, table: "pledge", after: after, status: status, limit: limit) { (row: PledgeRow) in row.record }
         }
     }
 

@@ -9,16 +9,15 @@ struct StoredLetter {
 
     static func fetch(_ db: Database) throws -> StoredLetter? {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM letter WHERE id = 1") else { return nil }
-        let recipientsJSON: String = row["recipients"]
-        let recipients = (try? JSONDecoder().decode([Recipient].self, from: Data(recipientsJSON.utf8))) ?? []
-        let closedAt: Int64? = row["closedAt"]
+        let recipientsJSON: String = try row.decode(forColumn: "recipients")
+        let recipients = try JSONDecoder().decode([Recipient].self, from: Data(recipientsJSON.utf8))
         return StoredLetter(
             letter: Letter(
-                title: row["title"], body: row["body"], recipients: recipients,
-                status: LetterStatus(rawValue: row["status"]) ?? .draft, version: row["version"],
-                updatedAt: Timestamp(millisecondsSince1970: row["updatedAt"]), signatureGoal: row["signatureGoal"],
-                confirmationRequired: row["confirmationRequired"]),
-            closedAt: Timestamp.stored(closedAt))
+                title: try row.decode(forColumn: "title"), body: try row.decode(forColumn: "body"), recipients: recipients,
+                status: try row.decode(forColumn: "status"), version: try row.decode(forColumn: "version"),
+                updatedAt: try row.decode(forColumn: "updatedAt"), signatureGoal: try row.decode(forColumn: "signatureGoal"),
+                confirmationRequired: try row.decode(forColumn: "confirmationRequired")),
+            closedAt: try row.decode(forColumn: "closedAt"))
     }
 
     func save(_ db: Database) throws {
@@ -33,9 +32,8 @@ struct StoredLetter {
                     closedAt = excluded.closedAt
                 """,
             arguments: [
-                letter.title, letter.body, recipients, letter.status.rawValue, letter.version,
-                letter.updatedAt.millisecondsSince1970, letter.signatureGoal, letter.confirmationRequired,
-                closedAt?.millisecondsSince1970,
+                letter.title, letter.body, recipients, letter.status, letter.version, letter.updatedAt, letter.signatureGoal,
+                letter.confirmationRequired, closedAt,
             ])
     }
 

@@ -5,7 +5,7 @@ import GRDB
 /// The outbox: messages for the campaign's mailer, leased by `outbox.claim` and deleted by `outbox.ack`.
 enum Outbox {
     /// What a message is about: the record whose token it carries.
-    enum Subject: String {
+    enum Subject: String, DatabaseValueConvertible {
         case signature, pledge, rsvp
 
         var tokenKind: TokenKind {
@@ -23,7 +23,7 @@ enum Outbox {
         guard let seq, let email else { return }
         try db.cachedStatement(
             sql: "INSERT INTO outbox (kind, subjectKind, subjectSeq, toName, toEmail, createdAt) VALUES (?, ?, ?, ?, ?, ?)"
-        ).execute(arguments: [kind.rawValue, subject.rawValue, seq, name ?? "", email, now.millisecondsSince1970])
+        ).execute(arguments: [kind, subject, seq, name ?? "", email, now])
     }
 
     static func enqueue(_ db: Database, kind: MessageKind, signature: SignatureRow, at now: Timestamp) throws {
@@ -32,7 +32,7 @@ enum Outbox {
 
     /// Drops queued mail to a person who withdrew: it holds their address.
     static func forget(_ db: Database, subject: Subject, seq: Int64) throws {
-        try db.execute(sql: "DELETE FROM outbox WHERE subjectKind = ? AND subjectSeq = ?", arguments: [subject.rawValue, seq])
+        try db.execute(sql: "DELETE FROM outbox WHERE subjectKind = ? AND subjectSeq = ?", arguments: [subject, seq])
     }
 
     /// The public id and a title for the message's subject.
@@ -44,7 +44,8 @@ enum Outbox {
             case .rsvp: "SELECT rsvp.id, event.title FROM rsvp JOIN event ON event.seq = rsvp.eventSeq WHERE rsvp.seq = ?"
             }
         guard let row = try Row.fetchOne(db, sql: sql, arguments: [seq]) else { return nil }
-        return (row[0], row[1] ?? "")
+        let title: String? = try row.decode(atIndex: 1)
+        return (try row.decode(atIndex: 0), title ?? "")
     }
 }
 
@@ -57,24 +58,26 @@ extension CampaignStore {
         return try await writes.write { db in
             let rows = try Row.fetchAll(
                 db, sql: "SELECT * FROM outbox WHERE leaseUntil <= ? ORDER BY id LIMIT ?",
-                arguments: [now.millisecondsSince1970, limit])
+                arguments: [now, limit])
             var messages: [OutboxMessage] = []
             for row in rows {
-                let id: Int64 = row["id"]
-                let seq: Int64 = row["subjectSeq"]
-                guard let kind = MessageKind(rawValue: row["kind"]), let subject = Outbox.Subject(rawValue: row["subjectKind"]),
-                    let described = try Outbox.describe(db, subject: subject, seq: seq)
-                else { continue }
+                let id: Int64 = try row.decode(forColumn: "id")
+                let seq: Int64 = try row.decode(forColumn: "subjectSeq")
+                let kind: MessageKind = try row.decode(forColumn: "kind")
+                let subject: Outbox.Subject = try row.decode(forColumn: "subjectKind")
+                // The record went (withdrawn and erased): nothing to send.
+                guard let described = try Outbox.describe(db, subject: subject, seq: seq) else { continue }
                 let token = Random.token()
                 try db.execute(
                     sql: "INSERT INTO token (hash, subjectKind, subjectSeq, createdAt) VALUES (?, ?, ?, ?)",
-                    arguments: [TokenHash.of(token), subject.rawValue, seq, now.millisecondsSince1970])
-                try db.execute(sql: "UPDATE outbox SET leaseUntil = ? WHERE id = ?", arguments: [leaseUntil.millisecondsSince1970, id])
+                    arguments: [TokenHash.of(token), subject, seq, now])
+                try db.execute(sql: "UPDATE outbox SET leaseUntil = ? WHERE id = ?", arguments: [leaseUntil, id])
                 messages.append(
                     OutboxMessage(
-                        id: String(id), kind: kind, to: Addressee(name: row["toName"], email: row["toEmail"]), token: token,
+                        id: String(id), kind: kind,
+                        to: Addressee(name: try row.decode(forColumn: "toName"), email: try row.decode(forColumn: "toEmail")), token: token,
                         subject: MessageSubject(kind: subject.tokenKind, id: described.id, title: described.title),
-                        createdAt: Timestamp(millisecondsSince1970: row["createdAt"]), leaseExpiresAt: leaseUntil))
+                        createdAt: try row.decode(forColumn: "createdAt"), leaseExpiresAt: leaseUntil))
             }
             return messages
         }

@@ -205,6 +205,22 @@ enum Schema {
             // The once-a-minute sweep of rows past every window (see `AddressRate`).
             try db.execute(sql: "CREATE INDEX signAttempt_scope_at ON signAttempt(scope, at)")
         }
+        migrator.registerMigration("v4: confirmed figures, RSVP holds, repeats") { db in
+            // RSVPs taken before holds existed needed no confirmation: they count as confirmed.
+            try db.execute(
+                sql: """
+                    ALTER TABLE signature ADD COLUMN repeats INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE pledge ADD COLUMN repeats INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE rsvp ADD COLUMN repeats INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE rsvp ADD COLUMN confirmedAt INTEGER;
+                    ALTER TABLE rsvp ADD COLUMN holdUntil INTEGER;
+                    UPDATE rsvp SET confirmedAt = createdAt WHERE status IN ('going', 'waitlisted');
+                    CREATE INDEX rsvp_hold ON rsvp(holdUntil) WHERE confirmedAt IS NULL AND status IN ('going', 'waitlisted');
+                    ALTER TABLE event ADD COLUMN goingConfirmed INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE event ADD COLUMN waitlistedConfirmed INTEGER NOT NULL DEFAULT 0;
+                    UPDATE event SET goingConfirmed = going, waitlistedConfirmed = waitlisted;
+                    """)
+        }
         return migrator
     }
 }

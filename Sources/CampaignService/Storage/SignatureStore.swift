@@ -41,13 +41,15 @@ struct SignatureRow: Codable, FetchableRecord, MutablePersistableRecord, Sequenc
     var source: String?
     var ip: String?
     var userAgent: String?
-    var status: String
+    var status: SignatureStatus
     var hidden: Bool
     var featured: Bool
     var messagesSent: Int
-    var signedAt: Int64
-    var confirmedAt: Int64?
-    var withdrawnAt: Int64?
+    /// Times the same email signed again: each is a write, so that a repeat costs what a first signature does.
+    var repeats: Int
+    var signedAt: Timestamp
+    var confirmedAt: Timestamp?
+    var withdrawnAt: Timestamp?
 
     enum Columns {
         static let seq = Column(CodingKeys.seq)
@@ -58,31 +60,28 @@ struct SignatureRow: Codable, FetchableRecord, MutablePersistableRecord, Sequenc
 
     mutating func didInsert(_ inserted: InsertionSuccess) { seq = inserted.rowID }
 
-    var signatureStatus: SignatureStatus { SignatureStatus(rawValue: status) ?? .invalidated }
-
     var counterState: Counters.SignatureState {
-        .init(status: signatureStatus, hasOrganization: organization != nil, isCustomer: isCustomer)
+        .init(status: status, hasOrganization: organization != nil, isCustomer: isCustomer)
     }
 
     var publicView: PublicSignature {
         PublicSignature(
             id: id, name: name ?? "", organization: organization, jobTitle: jobTitle, country: country, comment: comment,
-            isCustomer: isCustomer, featured: featured, signedAt: Timestamp(millisecondsSince1970: signedAt))
+            isCustomer: isCustomer, featured: featured, signedAt: signedAt)
     }
 
     var record: SignatureRecord {
         SignatureRecord(
-            id: id, status: signatureStatus, name: name, email: email, organization: organization, jobTitle: jobTitle,
+            id: id, status: status, name: name, email: email, organization: organization, jobTitle: jobTitle,
             isCustomer: isCustomer, country: country, postalCode: postalCode, comment: comment, showName: showName,
             contactOptIn: contactOptIn, source: source,
             client: ClientInfo.stored(ip: ip, userAgent: userAgent),
-            hidden: hidden, featured: featured, messagesSent: messagesSent, signedAt: Timestamp(millisecondsSince1970: signedAt),
-            confirmedAt: Timestamp.stored(confirmedAt),
-            withdrawnAt: Timestamp.stored(withdrawnAt))
+            hidden: hidden, featured: featured, messagesSent: messagesSent, signedAt: signedAt, confirmedAt: confirmedAt,
+            withdrawnAt: withdrawnAt)
     }
 
     /// Erases the person's details, keeping a tombstone that totals and exports stay consistent with.
-    mutating func erase(at now: Int64) {
+    mutating func erase(at now: Timestamp) {
         emailCanonical = nil
         email = nil
         name = nil
@@ -97,7 +96,7 @@ struct SignatureRow: Codable, FetchableRecord, MutablePersistableRecord, Sequenc
         ip = nil
         userAgent = nil
         featured = false
-        status = SignatureStatus.withdrawn.rawValue
+        status = .withdrawn
         withdrawnAt = now
     }
 }
@@ -106,8 +105,10 @@ struct SignatureRow: Codable, FetchableRecord, MutablePersistableRecord, Sequenc
 let maxMessagesPerSignature = 5
 
 extension CampaignStore {
-    /// Signs the letter. The reply is the same for a first signature and a repeat (SPEC §4.2).
-    func sign(_ s: NewSignature) async throws -> SignLetter.Result {
+    /// Signs the letter. The reply is the same for a first signature and a repeat, and every call,
+    /// repeat or not, writes (the address's attempt, the repeat) and waits for its commit: neither what
+    /// it says nor how long it takes tells whether the email had signed.
+    func sign(_ s: NewSignature) async throws -> Acceptance {
         let now = clock()
         let limits = self.limits.signing
         let lists = abuse.lists
@@ -117,31 +118,30 @@ extension CampaignStore {
             else {
                 throw ResponseError.notFound("no letter has been imported")
             }
-            let letterStatus: String = letter[0]
-            let confirmationRequired: Bool = letter[1]
-            guard letterStatus == LetterStatus.open.rawValue else { throw ResponseError.closed("the letter is \(letterStatus)") }
+            let letterStatus: LetterStatus = try letter.decode(atIndex: 0)
+            let confirmationRequired: Bool = try letter.decode(atIndex: 1)
+            guard letterStatus == .open else { throw ResponseError.closed("the letter is \(letterStatus.rawValue)") }
+            // Every attempt from an address counts, a repeat too: a limit that only new emails used up
+            // would tell a stranger which of the emails they sent had signed before.
+            let overLimit =
+                try AddressRate.check(db, scope: .signature, ip: s.ip, email: s.emailCanonical, lists: lists, limits: limits, at: now) != nil
 
             let lookup = try db.cachedStatement(sql: "SELECT * FROM signature WHERE emailCanonical = ?")
             if var existing = try SignatureRow.fetchOne(lookup, arguments: [s.emailCanonical]) {
+                existing.repeats += 1
                 let kind: MessageKind? =
-                    switch existing.signatureStatus {
+                    switch existing.status {
                     case .pending: .signatureConfirm
                     case .confirmed: .signatureDuplicate
                     case .suspect, .invalidated, .withdrawn: nil
                     }
-                if let kind, existing.messagesSent < maxMessagesPerSignature {
+                if let kind, !overLimit, existing.messagesSent < maxMessagesPerSignature {
                     existing.messagesSent += 1
-                    try existing.update(db)
                     try Outbox.enqueue(db, kind: kind, signature: existing, at: now)
                 }
+                try existing.update(db)
             } else {
-                var status: SignatureStatus = confirmationRequired ? .pending : .confirmed
-                if try AddressRate.check(db, scope: .signature, ip: s.ip, email: s.emailCanonical, lists: lists, limits: limits, at: now)
-                    != nil
-                {
-                    status = .suspect
-                }
-                let ms = now.millisecondsSince1970
+                let status: SignatureStatus = overLimit ? .suspect : confirmationRequired ? .pending : .confirmed
                 try db.cachedStatement(
                     sql: """
                         INSERT INTO signature (id, emailCanonical, email, name, organization, jobTitle, isCustomer, country, postalCode,
@@ -150,8 +150,8 @@ extension CampaignStore {
                         """
                 ).execute(arguments: [
                     Random.id(prefix: "sig"), s.emailCanonical, s.email, s.name, s.organization, s.jobTitle, s.isCustomer, s.country,
-                    s.postalCode, s.comment, s.showName, s.contactOptIn, s.source, s.ip, s.userAgent, status.rawValue,
-                    status == .suspect ? 0 : 1, ms, status == .confirmed ? ms : nil,
+                    s.postalCode, s.comment, s.showName, s.contactOptIn, s.source, s.ip, s.userAgent, status,
+                    status == .suspect ? 0 : 1, now, status == .confirmed ? now : nil,
                 ])
                 let seq = db.lastInsertedRowID
                 try Counters.transition(
@@ -164,16 +164,18 @@ extension CampaignStore {
                     }
                 if let kind { try Outbox.enqueue(db, kind: kind, subject: .signature, seq: seq, name: s.name, email: s.email, at: now) }
             }
-            return SignLetter.Result(accepted: true, confirmationRequired: confirmationRequired, counts: try Counters.signatureCounts(db))
+            return Acceptance(confirmationRequired: confirmationRequired)
         }
     }
 
-    public func signatureCounts() async throws -> SignatureCounts {
-        try reading { db in try Counters.signatureCounts(db) }
+    public func signatureCounts(role: Role) async throws -> SignatureCounts {
+        try reading { db in try Counters.signatureCounts(db, role: role) }
     }
 
-    /// Newest first, by key: the same cost on page one and page ten thousand.
-    func listSignatures(limit: Int, after: Int64?, filter: SignatureFilter) async throws -> Page<PublicSignature> {
+    /// Newest first, by key: the same cost on page one and page ten thousand. The cursor is the id of
+    /// the last signer returned, which says nothing about the rows around it (a row number would count
+    /// the pending and suspect signatures in between).
+    func listSignatures(limit: Int, after: String?, filter: SignatureFilter) async throws -> Page<PublicSignature> {
         let extra =
             switch filter {
             case .all: ""
@@ -182,6 +184,12 @@ extension CampaignStore {
             case .customers: " AND isCustomer = 1"
             }
         return try reading { db in
+            var before = Int64.max
+            if let after {
+                guard after.utf8.count <= 64, let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM signature WHERE id = ?", arguments: [after])
+                else { throw ResponseError.invalidParams(field: "after", reason: "is not a cursor this service returned") }
+                before = seq
+            }
             let rows = try SignatureRow.fetchAll(
                 db,
                 sql: """
@@ -189,9 +197,9 @@ extension CampaignStore {
                     WHERE status = 'confirmed' AND showName = 1 AND hidden = 0\(extra) AND seq < ?
                     ORDER BY seq DESC LIMIT ?
                     """,
-                arguments: [after ?? Int64.max, limit + 1])
+                arguments: [before, limit + 1])
             let page = rows.prefix(limit)
-            let next = rows.count > limit ? page.last?.seq.map(Cursor.encode) : nil
+            let next = rows.count > limit ? page.last?.id : nil
             return Page(items: page.map(\.publicView), next: next)
         }
     }
@@ -199,7 +207,7 @@ extension CampaignStore {
     /// Oldest first, every field, for organisers.
     func exportSignatures(limit: Int, after: Int64?, status: SignatureStatus?) async throws -> Page<SignatureRecord> {
         try reading { db in
-            try Export.page(db, table: "signature", after: after, status: status?.rawValue, limit: limit) { (row: SignatureRow) in
+            try Export.page(db, table: "signature", after: after, status: status, limit: limit) { (row: SignatureRow) in
                 row.record
             }
         }
@@ -212,7 +220,7 @@ extension CampaignStore {
                 throw ResponseError.notFound("signature \(signatureID)")
             }
             let before = row.counterState
-            let status = row.signatureStatus
+            let status = row.status
             switch action {
             case .hide, .unhide, .feature, .unfeature:
                 guard status != .withdrawn else { throw ResponseError.conflict("the signature was withdrawn") }
@@ -222,15 +230,15 @@ extension CampaignStore {
                 if action == .unfeature { row.featured = false }
             case .invalidate:
                 guard status != .withdrawn else { throw ResponseError.conflict("the signature was withdrawn") }
-                row.status = SignatureStatus.invalidated.rawValue
+                row.status = .invalidated
             case .accept:
                 guard status == .suspect else { throw ResponseError.conflict("only a suspect signature can be accepted") }
                 let letter = try StoredLetter.require(db).letter
                 if letter.confirmationRequired {
-                    row.status = SignatureStatus.pending.rawValue
+                    row.status = .pending
                 } else {
-                    row.status = SignatureStatus.confirmed.rawValue
-                    row.confirmedAt = now.millisecondsSince1970
+                    row.status = .confirmed
+                    row.confirmedAt = now
                 }
                 row.messagesSent += 1
                 try Outbox.enqueue(db, kind: letter.confirmationRequired ? .signatureConfirm : .signatureReceipt, signature: row, at: now)

@@ -11,17 +11,17 @@ extension CampaignStore {
             let queued = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0
             let clicks = Dictionary(
                 uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, clicks FROM tweet").map { row -> (String, Int) in
-                    (row["id"], row["clicks"])
+                    (try row.decode(forColumn: "id"), try row.decode(forColumn: "clicks"))
                 })
             return (
                 ServiceStats.SignatureTotals(
-                    pending: c["signatures.pending"] ?? 0, confirmed: c["signatures.confirmed"] ?? 0,
-                    withdrawn: c["signatures.withdrawn"] ?? 0, invalidated: c["signatures.invalidated"] ?? 0,
-                    suspect: c["signatures.suspect"] ?? 0),
+                    pending: c[.signatures(.pending)], confirmed: c[.signatures(.confirmed)],
+                    withdrawn: c[.signatures(.withdrawn)], invalidated: c[.signatures(.invalidated)],
+                    suspect: c[.signatures(.suspect)]),
                 ServiceStats.OutboxTotals(queued: queued),
                 ServiceStats.PledgeTotals(
-                    pending: c["pledges.pending"] ?? 0, confirmed: c["pledges.confirmed"] ?? 0, paid: c["pledges.paid"] ?? 0,
-                    refunded: c["pledges.refunded"] ?? 0, cancelled: c["pledges.cancelled"] ?? 0),
+                    pending: c[.pledges(.pending)], confirmed: c[.pledges(.confirmed)], paid: c[.pledges(.paid)],
+                    refunded: c[.pledges(.refunded)], cancelled: c[.pledges(.cancelled)]),
                 ServiceStats.TweetTotals(clicks: clicks.values.reduce(0, +), byTweet: clicks)
             )
         }

@@ -14,10 +14,10 @@ enum TokenSubject {
     static func find(_ token: String, _ db: Database) throws -> TokenSubject {
         guard
             let row = try Row.fetchOne(
-                db, sql: "SELECT subjectKind, subjectSeq FROM token WHERE hash = ?", arguments: [TokenHash.of(token)]),
-            let subject = Outbox.Subject(rawValue: row["subjectKind"])
+                db, sql: "SELECT subjectKind, subjectSeq FROM token WHERE hash = ?", arguments: [TokenHash.of(token)])
         else { throw ResponseError.notFound("unknown token") }
-        let seq: Int64 = row["subjectSeq"]
+        let subject: Outbox.Subject = try row.decode(forColumn: "subjectKind")
+        let seq: Int64 = try row.decode(forColumn: "subjectSeq")
         let found: TokenSubject? =
             switch subject {
             case .signature:
@@ -40,7 +40,7 @@ enum TokenSubject {
 
 /// Whether something that closed at `closedAt` still takes confirmations at `now`.
 func withinGrace(closedAt: Timestamp?, now: Timestamp) -> Bool {
-    closedAt.map { now.millisecondsSince1970 < $0.millisecondsSince1970 + confirmationGraceSeconds * 1000 } ?? false
+    closedAt.map { now < $0.adding(seconds: confirmationGraceSeconds) } ?? false
 }
 
 extension CampaignStore {
@@ -48,13 +48,13 @@ extension CampaignStore {
         try reading { db in try TokenSubject.find(token, db).record(db) }
     }
 
-    /// Confirms a pending signature or pledge; idempotent. An RSVP needs no confirmation: its record.
+    /// Confirms a pending signature, pledge or RSVP; idempotent.
     func confirm(token: String) async throws -> TokenRecord {
         let now = clock()
         return try await writes.write { db in
             switch try TokenSubject.find(token, db) {
             case .signature(var row):
-                switch row.signatureStatus {
+                switch row.status {
                 case .confirmed:
                     return row.tokenRecord
                 case .pending:
@@ -63,16 +63,16 @@ extension CampaignStore {
                     let inGrace = stored.letter.status == .closed && withinGrace(closedAt: stored.closedAt, now: now)
                     guard open || inGrace else { throw ResponseError.closed("the letter is \(stored.letter.status.rawValue)") }
                     let before = row.counterState
-                    row.status = SignatureStatus.confirmed.rawValue
-                    row.confirmedAt = now.millisecondsSince1970
+                    row.status = .confirmed
+                    row.confirmedAt = now
                     try row.update(db)
                     try Counters.transition(db, from: before, to: row.counterState)
                     return row.tokenRecord
                 case .withdrawn, .invalidated, .suspect:
-                    throw ResponseError.conflict("the signature is \(row.status)")
+                    throw ResponseError.conflict("the signature is \(row.status.rawValue)")
                 }
             case .pledge(var row):
-                switch row.pledgeStatus {
+                switch row.status {
                 case .confirmed, .paid, .refunded:
                     return row.tokenRecord
                 case .pending:
@@ -85,8 +85,8 @@ extension CampaignStore {
                 case .cancelled:
                     throw ResponseError.conflict("the pledge is cancelled")
                 }
-            case .rsvp(let row):
-                guard row.rsvpStatus != .cancelled else { throw ResponseError.conflict("the RSVP is cancelled") }
+            case .rsvp(var row):
+                try row.confirm(db, at: now)
                 return try row.tokenRecord(db)
             }
         }
@@ -99,17 +99,17 @@ extension CampaignStore {
         return try await writes.write { db in
             switch try TokenSubject.find(token, db) {
             case .signature(var row):
-                guard row.signatureStatus != .withdrawn, let seq = row.seq else { return row.tokenRecord }
+                guard row.status != .withdrawn, let seq = row.seq else { return row.tokenRecord }
                 let before = row.counterState
-                row.erase(at: now.millisecondsSince1970)
+                row.erase(at: now)
                 try row.update(db)
                 try Counters.transition(db, from: before, to: row.counterState)
                 try Outbox.forget(db, subject: .signature, seq: seq)
                 return row.tokenRecord
             case .pledge(var row):
-                guard row.pledgeStatus != .cancelled else { return row.tokenRecord }
-                guard row.pledgeStatus == .pending || row.pledgeStatus == .confirmed else {
-                    throw ResponseError.conflict("a \(row.status) pledge cannot be cancelled; ask the organisers")
+                guard row.status != .cancelled else { return row.tokenRecord }
+                guard row.status == .pending || row.status == .confirmed else {
+                    throw ResponseError.conflict("a \(row.status.rawValue) pledge cannot be cancelled; ask the organisers")
                 }
                 try row.move(to: .cancelled, at: now, db)
                 return row.tokenRecord
@@ -129,7 +129,7 @@ extension CampaignStore {
             }
             try db.execute(
                 sql: "INSERT OR REPLACE INTO token (hash, subjectKind, subjectSeq, createdAt) VALUES (?, 'signature', ?, ?)",
-                arguments: [TokenHash.of(token), seq, now.millisecondsSince1970])
+                arguments: [TokenHash.of(token), seq, now])
         }
     }
 }
@@ -137,8 +137,7 @@ extension CampaignStore {
 extension SignatureRow {
     var tokenRecord: TokenRecord {
         TokenRecord(
-            kind: .signature, id: id, status: status, name: name, organization: organization,
-            showName: signatureStatus == .withdrawn ? nil : showName, createdAt: Timestamp(millisecondsSince1970: signedAt),
-            confirmedAt: Timestamp.stored(confirmedAt))
+            kind: .signature, id: id, status: status.rawValue, name: name, organization: organization,
+            showName: status == .withdrawn ? nil : showName, createdAt: signedAt, confirmedAt: confirmedAt)
     }
 }

@@ -56,10 +56,11 @@ enum TweetRules {
 extension CampaignStore {
     static func tweets(_ db: Database) throws -> [Tweet] {
         try Row.fetchAll(db, sql: "SELECT * FROM tweet ORDER BY position").map { row in
-            let text: String = row["text"]
+            let text: String = try row.decode(forColumn: "text")
             return Tweet(
-                id: row["id"], target: TweetTarget(name: row["targetName"], handle: row["targetHandle"]), text: text,
-                url: TweetIntent.url(for: text))
+                id: try row.decode(forColumn: "id"),
+                target: TweetTarget(name: try row.decode(forColumn: "targetName"), handle: try row.decode(forColumn: "targetHandle")),
+                text: text, url: TweetIntent.url(for: text))
         }
     }
 

@@ -123,7 +123,7 @@ public struct CampaignServer: Service {
             // Accept many per wake-up: with busy connections on the same loop, 4 (the default) leaves
             // newcomers queued behind a whole round of their reads and writes.
             .serverChannelOption(.maxMessagesPerRead, value: 64)
-        let prepare = connectionInitializer()
+        let prepare = connectionInitializer(role: source.role)
         let initializer: @Sendable (any Channel) -> EventLoopFuture<any Channel> = { channel in
             guard unserved.add(channel) else {
                 channel.close(promise: nil)
@@ -147,8 +147,8 @@ public struct CampaignServer: Service {
         }
     }
 
-    /// Sets up each new connection's pipeline, with the `signatures.count` fast path.
-    func connectionInitializer() -> @Sendable (any Channel) -> EventLoopFuture<any Channel> {
+    /// Sets up each new connection's pipeline, with the `signatures.count` fast path for its role.
+    func connectionInitializer(role: Role) -> @Sendable (any Channel) -> EventLoopFuture<any Channel> {
         let configuration = self.configuration
         let cache = core.countsCache
         let metrics = core.metrics
@@ -158,14 +158,14 @@ public struct CampaignServer: Service {
             channel.eventLoop.makeCompletedFuture {
                 try ConnectionHandler.prepare(
                     channel, configuration: configuration, ledger: ledger,
-                    fastCount: FastCountHandler(cache: cache, metrics: metrics, maxDepth: maxDepth))
+                    fastCount: FastCountHandler(cache: cache, role: role, metrics: metrics, maxDepth: maxDepth))
                 return channel
             }
         }
     }
 
     func connect(_ source: ListenerSource) async throws -> any Channel {
-        let initializer = connectionInitializer()
+        let initializer = connectionInitializer(role: source.role)
         switch source {
         case .connectedSocket(let fd, _):
             return try await ClientBootstrap(group: group).withConnectedSocket(fd, channelInitializer: initializer)

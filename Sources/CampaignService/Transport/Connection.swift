@@ -93,8 +93,8 @@ struct ConnectionHandler: Sendable {
                 return
             }
         }
-        let session = feed.openSession()
-        let context = CallContext(role: role, session: session)
+        let session = feed.openSession(role: role)
+        let context = CallContext(role: role, session: session, clicks: ClickThrottle())
         do {
             try await channel.executeThenClose { inbound, _ in
                 await withGracefulShutdownHandler {

@@ -11,17 +11,17 @@ import NIOCore
 /// and is read in the same transaction as the figures it guards.
 final class CountsCache: Sendable {
     private let store: CampaignStore
-    private let cached = NIOLockedValueBox<(version: Int, result: [UInt8])?>(nil)
+    private let cached = NIOLockedValueBox<[Role: (version: Int, result: [UInt8])]>([:])
 
     init(store: CampaignStore) { self.store = store }
 
-    /// The encoded `SignatureCounts`, as the dispatcher would encode them.
-    func result() throws -> [UInt8] {
+    /// The encoded `SignatureCounts` for `role`, as the dispatcher would encode them.
+    func result(role: Role) throws -> [UInt8] {
         try store.watcher.read { db in
             let version = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? -1
-            if let hit = cached.withLockedValue({ $0 }), hit.version == version { return hit.result }
-            let result = try Counters.signatureCounts(db).jsonBytes
-            cached.withLockedValue { $0 = (version, result) }
+            if let hit = cached.withLockedValue({ $0[role] }), hit.version == version { return hit.result }
+            let result = try Counters.signatureCounts(db, role: role).jsonBytes
+            cached.withLockedValue { $0[role] = (version, result) }
             return result
         }
     }
@@ -35,6 +35,7 @@ final class FastCountHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     let cache: CountsCache
+    let role: Role
     let metrics: ServiceMetrics
     let maxDepth: Int
     /// The figures for the requests of one read: they arrived together, after every commit the
@@ -42,8 +43,9 @@ final class FastCountHandler: ChannelInboundHandler {
     private var batchResult: [UInt8]?
     private var wrote = false
 
-    init(cache: CountsCache, metrics: ServiceMetrics, maxDepth: Int) {
+    init(cache: CountsCache, role: Role, metrics: ServiceMetrics, maxDepth: Int) {
         self.cache = cache
+        self.role = role
         self.metrics = metrics
         self.maxDepth = maxDepth
     }
@@ -55,7 +57,7 @@ final class FastCountHandler: ChannelInboundHandler {
             let match = frame.withUnsafeReadableBytes({ raw in
                 FastRequestMatch.parameterless(raw.assumingMemoryBound(to: UInt8.self), method: Self.method)
             }),
-            let result = batchResult ?? (try? cache.result())
+            let result = batchResult ?? (try? cache.result(role: role))
         else {
             context.fireChannelRead(data)
             return

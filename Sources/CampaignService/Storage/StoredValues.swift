@@ -1,0 +1,24 @@
+import CampaignProtocol
+import GRDB
+
+// Columns typed as the values they hold: a status that is not one of its enum's cases, or a timestamp
+// that is not an integer, fails to decode (an error reply and a log line) instead of becoming a default
+// that hides a corrupt row.
+
+extension SignatureStatus: DatabaseValueConvertible {}
+extension PledgeStatus: DatabaseValueConvertible {}
+extension RSVPStatus: DatabaseValueConvertible {}
+extension EventStatus: DatabaseValueConvertible {}
+extension LetterStatus: DatabaseValueConvertible {}
+extension FundraiserStatus: DatabaseValueConvertible {}
+extension MessageKind: DatabaseValueConvertible {}
+
+/// Milliseconds since 1970 in an INTEGER column.
+extension Timestamp: DatabaseValueConvertible {
+    public var databaseValue: DatabaseValue { millisecondsSince1970.databaseValue }
+
+    public static func fromDatabaseValue(_ dbValue: DatabaseValue) -> Timestamp? {
+        guard case .int64(let ms) = dbValue.storage else { return nil }
+        return Timestamp(millisecondsSince1970: ms)
+    }
+}
