@@ -10,6 +10,7 @@ public struct CampaignCore: Sendable {
     public let registry: MethodRegistry
     public let feed: ChangeFeed
     let countsCache: CountsCache
+    let holdExpiry: HoldExpiry
 
     public init(store: CampaignStore, limits: Dispatcher.Limits = .init(), logger: Logger = Logger(label: "campaignd")) {
         let metrics = ServiceMetrics()
@@ -30,6 +31,7 @@ public struct CampaignCore: Sendable {
         self.metrics = metrics
         self.feed = feed
         self.countsCache = CountsCache(store: store)
+        self.holdExpiry = HoldExpiry(store: store, logger: logger)
         self.registry = registry
         self.dispatcher = Dispatcher(registry: registry, limits: limits, metrics: metrics, logger: logger)
     }

@@ -10,7 +10,8 @@ import Testing
     {
         try await h.call(
             CreatePledge(
-                name: "Pledger \(email.prefix { $0 != "@" }.lowercased())", email: email, amount: usd(minor), showName: showName, idempotencyKey: key),
+                name: "Pledger \(email.prefix { $0 != "@" }.lowercased())", email: email, amount: usd(minor), showName: showName,
+                idempotencyKey: key),
             role: .public)
     }
 

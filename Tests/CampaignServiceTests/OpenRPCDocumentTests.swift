@@ -103,6 +103,24 @@ import Testing
         return document["components"]?["schemas"]?[name]
     }
 
+    @Test func rpcDiscoverOnPublicListenerDescribesOnlyTheShapesItsMethodsUse() async throws {
+        let h = try await Harness.make()
+        let document = try #require(await h.raw(method: "rpc.discover", role: .public)["result"])
+        let schemas = try #require(document["components"]?["schemas"]?.objectValue)
+        for organisersOnly in ["OutboxMessage", "OutboxClaim", "SignatureRecord", "PledgeRecord", "RSVPRecord", "Stats", "CheckReport"] {
+            #expect(schemas[organisersOnly] == nil, "\(organisersOnly)")
+        }
+        #expect(schemas["Acceptance"] != nil && schemas["PublicSignature"] != nil && schemas["CampaignChanged"] != nil)
+        // Nothing it refers to is missing.
+        let refs = DiscoveryDocument.references(from: document, in: document["components"]?.objectValue ?? [:])
+        for ref in refs {
+            let parts = ref.split(separator: "/").map(String.init)
+            #expect(parts.count == 4 && document["components"]?[parts[2]]?[parts[3]] != nil, "\(ref)")
+        }
+        let admin = try #require(await h.raw(method: "rpc.discover", role: .admin)["result"])
+        #expect(admin["components"]?["schemas"]?["OutboxMessage"] != nil)
+    }
+
     @Test func rpcDiscoverOnPublicListenerListsPublicMethodsOnly() async throws {
         let h = try await Harness.make()
         let publicDoc = await h.raw(method: "rpc.discover", role: .public)

@@ -309,7 +309,10 @@ import Testing
     }
 
     @Test func aRepeatCountsAgainstTheAddressLimitAsAFirstSignatureDoes() async throws {
-        let h = try await Harness.make(limits: { var l = AbuseLimits(); l.signing = RateLimit(burst: 2, sustained: 10); return l }())
+        let h = try await Harness.make(
+            limits: {
+                var l = AbuseLimits(); l.signing = RateLimit(burst: 2, sustained: 10); return l
+            }())
         let ip = ClientInfo(ip: "198.51.100.9")
         try await h.signAndConfirm("Known", "known@example.org")
         // Two attempts from one address, the second a repeat: the third new email is over the limit either way.

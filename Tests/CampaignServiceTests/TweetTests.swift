@@ -76,4 +76,28 @@ import Testing
         #expect(handle["error"]?["data"]?["field"] == .string("items[0].target.handle"))
         #expect(try await h.call(ListTweets()).items.count == 8)
     }
+
+    @Test func aTweetCountsOnceAMinutePerConnectionAndVisitor() async throws {
+        let h = try await Harness.make()
+        let connection = CallContext(role: .public, clicks: ClickThrottle())
+        func click(_ params: String) async -> Bool? {
+            let frame = #"{"jsonrpc":"2.0","id":1,"method":"tweets.click","params":\#(params)}"#
+            guard let reply = await h.core.dispatcher.respond(to: Array(frame.utf8), context: connection) else { return nil }
+            guard case .bool(let counted)? = (try? JSONParser.parse(reply))?["result"]?["counted"] else { return nil }
+            return counted
+        }
+        #expect(await click(#"{"tweetId":"tweet-1"}"#) == true)
+        #expect(await click(#"{"tweetId":"tweet-1"}"#) == false)
+        #expect(await click(#"{"tweetId":"tweet-2"}"#) == true)
+        // A frontend relaying many visitors on one connection names each.
+        #expect(await click(#"{"tweetId":"tweet-1","client":{"ip":"192.0.2.1"}}"#) == true)
+        #expect(await click(#"{"tweetId":"tweet-1","client":{"ip":"192.0.2.1"}}"#) == false)
+        #expect(await click(#"{"tweetId":"tweet-1","client":{"ip":"192.0.2.2"}}"#) == true)
+        h.clock.advance(seconds: 61)
+        #expect(await click(#"{"tweetId":"tweet-1"}"#) == true)
+        // A click on an unknown tweet is not held against a later one.
+        #expect(await click(#"{"tweetId":"nope"}"#) == nil)
+        let stats = try await h.call(ServiceStats())
+        #expect(stats.tweets.byTweet["tweet-1"] == 4 && stats.tweets.byTweet["tweet-2"] == 1)
+    }
 }

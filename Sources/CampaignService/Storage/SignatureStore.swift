@@ -124,7 +124,8 @@ extension CampaignStore {
             // Every attempt from an address counts, a repeat too: a limit that only new emails used up
             // would tell a stranger which of the emails they sent had signed before.
             let overLimit =
-                try AddressRate.check(db, scope: .signature, ip: s.ip, email: s.emailCanonical, lists: lists, limits: limits, at: now) != nil
+                try AddressRate.check(db, scope: .signature, ip: s.ip, email: s.emailCanonical, lists: lists, limits: limits, at: now)
+                != nil
 
             let lookup = try db.cachedStatement(sql: "SELECT * FROM signature WHERE emailCanonical = ?")
             if var existing = try SignatureRow.fetchOne(lookup, arguments: [s.emailCanonical]) {
@@ -186,7 +187,8 @@ extension CampaignStore {
         return try reading { db in
             var before = Int64.max
             if let after {
-                guard after.utf8.count <= 64, let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM signature WHERE id = ?", arguments: [after])
+                guard after.utf8.count <= 64,
+                    let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM signature WHERE id = ?", arguments: [after])
                 else { throw ResponseError.invalidParams(field: "after", reason: "is not a cursor this service returned") }
                 before = seq
             }
