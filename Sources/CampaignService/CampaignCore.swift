@@ -9,7 +9,6 @@ public struct CampaignCore: Sendable {
     public let metrics: ServiceMetrics
     public let registry: MethodRegistry
     public let feed: ChangeFeed
-    let countsCache: CountsCache
     let holdExpiry: HoldExpiry
 
     public init(store: CampaignStore, limits: Dispatcher.Limits = .init(), logger: Logger = Logger(label: "campaignd")) {
@@ -24,13 +23,12 @@ public struct CampaignCore: Sendable {
         registry.registerFundraiserHandlers(store: store)
         registry.registerEventHandlers(store: store)
         registry.registerTweetHandlers(store: store)
-        registry.registerCampaignHandlers(store: store, feed: feed, page: CampaignPageCache(store: store))
+        registry.registerCampaignHandlers(store: store, feed: feed)
         // Last: the document is filtered by the roles registered above.
         registry.registerDiscovery()
         self.store = store
         self.metrics = metrics
         self.feed = feed
-        self.countsCache = CountsCache(store: store)
         self.holdExpiry = HoldExpiry(store: store, logger: logger)
         self.registry = registry
         self.dispatcher = Dispatcher(registry: registry, limits: limits, metrics: metrics, logger: logger)

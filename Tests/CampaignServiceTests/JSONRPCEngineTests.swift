@@ -195,7 +195,7 @@ import Testing
         _ = try await h.call(SignLetter(name: "A", email: "a@example.org"), role: .public)
         let request = #"{"jsonrpc":"2.0","method":"signatures.count","id":\#(id)}"#
         let general = try #require(await h.core.dispatcher.respond(to: Array(request.utf8), context: CallContext(role: .public)))
-        let result = try h.core.countsCache.result(role: .public)
+        let result = try h.core.store.encodedSignatureCounts(role: .public)
         var fast = Array(#"{"jsonrpc":"2.0","id":"#.utf8) + Array(id.utf8) + Array(#","result":"#.utf8) + result
         fast.append(UInt8(ascii: "}"))
         #expect(String(decoding: fast, as: UTF8.self) == String(decoding: general, as: UTF8.self))
@@ -205,10 +205,10 @@ import Testing
         let h = try await Harness.make()
         for i in 1...5 {
             _ = try await h.call(SignLetter(name: "A", email: "a\(i)@example.org"), role: .public)
-            let counts = try JSONParser.parse(try h.core.countsCache.result(role: .admin))
+            let counts = try JSONParser.parse(try h.core.store.encodedSignatureCounts(role: .admin))
             #expect(counts["pending"] == JSONValue(i))
             // The public figures do not move until a signature is confirmed.
-            #expect(try JSONParser.parse(try h.core.countsCache.result(role: .public))["confirmed"] == JSONValue(0))
+            #expect(try JSONParser.parse(try h.core.store.encodedSignatureCounts(role: .public))["confirmed"] == JSONValue(0))
         }
     }
 }

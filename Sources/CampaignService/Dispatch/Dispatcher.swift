@@ -1,5 +1,4 @@
 import CampaignProtocol
-import GRDB
 import Logging
 
 /// The JSON-RPC 2.0 engine: one frame in, at most one frame out. Batches run concurrently;
@@ -96,12 +95,6 @@ public struct Dispatcher: Sendable {
             return .success(try await handler.call(request.params ?? .object([:]), context))
         } catch let error as ResponseError {
             return .failure(error)
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
-            logger.warning("database busy", metadata: ["method": "\(request.method)"])
-            return .failure(.unavailable("the database is busy; try again"))
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL || error.resultCode == .SQLITE_IOERR {
-            logger.error("database write failed", metadata: ["method": "\(request.method)", "error": "\(error.resultCode)"])
-            return .failure(.unavailable("storage is failing"))
         } catch {
             logger.error("method failed", metadata: ["method": "\(request.method)", "error": "\(error)"])
             return .failure(.internalError())

@@ -2,6 +2,7 @@ import CampaignProtocol
 import Crypto
 import Foundation
 import GRDB
+import Logging
 
 /// The campaign's database: one `DatabasePool` for the life of the process. Every operation is one
 /// write transaction that keeps every invariant (counters, one signature per canonical email), and
@@ -12,15 +13,15 @@ public final class CampaignStore: Sendable {
     let writes: GroupCommit
     /// A connection of its own for `PRAGMA data_version`, which is per connection (see `ChangeFeed`).
     let watcher: DatabaseQueue
-    /// Another, for `campaign.get`'s cache (`CampaignPageCache`): a page built there does not hold up
-    /// the counts answered on the event loop through `watcher`.
-    let pageReader: DatabaseQueue
+    /// `signatures.count` and `campaign.get`, kept until a commit changes them.
+    let caches: StoreCaches
     let clock: @Sendable () -> Timestamp
     let limits: AbuseLimits
     /// How long an unconfirmed RSVP holds its seats.
     let rsvpHoldSeconds: Int64
     /// The organisers' allow- and block-lists, replaced on reload.
     public let abuse: AbusePolicy
+    let logger: Logger
 
     public static let fileName = "campaign.sqlite"
     /// 48 hours: long enough for slow mail, short enough that fake addresses cannot keep the protest full.
@@ -29,7 +30,8 @@ public final class CampaignStore: Sendable {
     /// Opens (creating 0600 if new) and migrates the database at `path`.
     public init(
         path: String, limits: AbuseLimits = .init(), abuse: AbusePolicy = .init(), busyTimeout: TimeInterval = 10,
-        rsvpHoldSeconds: Int64 = CampaignStore.defaultRSVPHoldSeconds, clock: @escaping @Sendable () -> Timestamp = Timestamp.now
+        rsvpHoldSeconds: Int64 = CampaignStore.defaultRSVPHoldSeconds, logger: Logger = Logger(label: "campaignd"),
+        clock: @escaping @Sendable () -> Timestamp = Timestamp.now
     ) throws {
         // Create the file ourselves so that it is never world-readable, whatever the umask.
         let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
@@ -58,8 +60,11 @@ public final class CampaignStore: Sendable {
         var watcherConfig = config
         watcherConfig.readonly = true
         self.watcher = try DatabaseQueue(path: path, configuration: watcherConfig)
-        self.pageReader = try DatabaseQueue(path: path, configuration: watcherConfig)
-        self.writes = GroupCommit(pool: pool)
+        self.caches = StoreCaches(
+            counts: CommitCache(connection: try DatabaseQueue(path: path, configuration: watcherConfig)),
+            page: CommitCache(connection: try DatabaseQueue(path: path, configuration: watcherConfig)))
+        self.writes = GroupCommit(pool: pool, logger: logger)
+        self.logger = logger
         self.clock = clock
         self.limits = limits
         self.rsvpHoldSeconds = rsvpHoldSeconds
@@ -86,7 +91,18 @@ public final class CampaignStore: Sendable {
 
     /// Reads run on the calling thread: WAL readers never wait for the writer, so a read is short,
     /// and skipping GRDB's asynchronous hop saves two thread switches per request.
-    func reading<T>(_ body: (Database) throws -> T) throws -> T { try pool.read(body) }
+    func reading<T>(_ body: (Database) throws -> T) throws -> T {
+        try failingAsTheContractSays { try pool.read(body) }
+    }
+
+    /// Runs `body`, turning a busy or failing database into the contract's error (`StorageFailure`).
+    func failingAsTheContractSays<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            throw StorageFailure.contractError(error, logger: logger)
+        }
+    }
 
     /// Runs `PRAGMA integrity_check`.
     public func integrityCheck() throws -> String {

@@ -1,5 +1,6 @@
 import CampaignProtocol
 import GRDB
+import Logging
 import NIOConcurrencyHelpers
 
 /// Group commit: concurrent writes share one transaction, so one fsync serves many of them.
@@ -13,6 +14,7 @@ final class GroupCommit: Sendable {
     static let maxBatch = 512
 
     private let pool: DatabasePool
+    private let logger: Logger
     private let state = NIOLockedValueBox(State())
 
     struct State {
@@ -22,7 +24,10 @@ final class GroupCommit: Sendable {
         var writes = 0
     }
 
-    init(pool: DatabasePool) { self.pool = pool }
+    init(pool: DatabasePool, logger: Logger) {
+        self.pool = pool
+        self.logger = logger
+    }
 
     /// Runs `body` inside a savepoint of a shared write transaction, returning after that transaction commits.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
@@ -43,7 +48,7 @@ final class GroupCommit: Sendable {
             case .lead:
                 await commitBatch()
             case .done(let error):
-                if let error { throw error }
+                if let error { throw StorageFailure.contractError(error, logger: logger) }
                 guard let value = result.withLockedValue({ $0 }) else { throw ResponseError.internalError("a write returned nothing") }
                 return value
             }

@@ -151,7 +151,7 @@ public struct CampaignServer: Service {
     /// Sets up each new connection's pipeline, with the `signatures.count` fast path for its role.
     func connectionInitializer(role: Role) -> @Sendable (any Channel) -> EventLoopFuture<any Channel> {
         let configuration = self.configuration
-        let cache = core.countsCache
+        let store = core.store
         let metrics = core.metrics
         let ledger = self.ledger
         let maxDepth = core.dispatcher.limits.maxDepth
@@ -159,7 +159,7 @@ public struct CampaignServer: Service {
             channel.eventLoop.makeCompletedFuture {
                 try ConnectionHandler.prepare(
                     channel, configuration: configuration, ledger: ledger,
-                    fastCount: FastCountHandler(cache: cache, role: role, metrics: metrics, maxDepth: maxDepth))
+                    fastCount: FastCountHandler(store: store, role: role, metrics: metrics, maxDepth: maxDepth))
                 return channel
             }
         }

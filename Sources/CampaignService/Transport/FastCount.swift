@@ -1,40 +1,15 @@
 import CampaignProtocol
-import GRDB
-import NIOConcurrencyHelpers
 import NIOCore
 
-/// `signatures.count` is what crowds reload. It is answered on the event loop, from a reply cached
-/// until the database changes: a request that hops to a task and back costs more than the read.
-///
-/// Exactness: the cache is keyed by `PRAGMA data_version` of the store's watcher connection, which
-/// changes with every commit by any other connection — this process's writer or another process's —
-/// and is read in the same transaction as the figures it guards.
-final class CountsCache: Sendable {
-    private let store: CampaignStore
-    private let cached = NIOLockedValueBox<[Role: (version: Int, result: [UInt8])]>([:])
-
-    init(store: CampaignStore) { self.store = store }
-
-    /// The encoded `SignatureCounts` for `role`, as the dispatcher would encode them.
-    func result(role: Role) throws -> [UInt8] {
-        try store.watcher.read { db in
-            let version = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? -1
-            if let hit = cached.withLockedValue({ $0[role] }), hit.version == version { return hit.result }
-            let result = try Counters.signatureCounts(db, role: role).jsonBytes
-            cached.withLockedValue { $0[role] = (version, result) }
-            return result
-        }
-    }
-}
-
 /// Answers a plain `signatures.count` request itself (see `FastRequestMatch`) and passes every other
-/// frame on unchanged.
+/// frame on unchanged. `signatures.count` is what crowds reload: a request that hops to a task and
+/// back costs more than the read, which the store answers from bytes kept until a commit changes them.
 final class FastCountHandler: ChannelInboundHandler {
     typealias InboundIn = Frame
     typealias InboundOut = Frame
     typealias OutboundOut = ByteBuffer
 
-    let cache: CountsCache
+    let store: CampaignStore
     let role: Role
     let metrics: ServiceMetrics
     let maxDepth: Int
@@ -43,8 +18,8 @@ final class FastCountHandler: ChannelInboundHandler {
     private var batchResult: [UInt8]?
     private var wrote = false
 
-    init(cache: CountsCache, role: Role, metrics: ServiceMetrics, maxDepth: Int) {
-        self.cache = cache
+    init(store: CampaignStore, role: Role, metrics: ServiceMetrics, maxDepth: Int) {
+        self.store = store
         self.role = role
         self.metrics = metrics
         self.maxDepth = maxDepth
@@ -57,7 +32,7 @@ final class FastCountHandler: ChannelInboundHandler {
             let match = frame.withUnsafeReadableBytes({ raw in
                 FastRequestMatch.parameterless(raw.assumingMemoryBound(to: UInt8.self), method: Self.method)
             }),
-            let result = batchResult ?? (try? cache.result(role: role))
+            let result = batchResult ?? (try? store.encodedSignatureCounts(role: role))
         else {
             context.fireChannelRead(data)
             return
