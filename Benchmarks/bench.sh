@@ -9,9 +9,10 @@
 # Environment:
 #   BENCH_SECONDS          measured seconds of each run (default 10)
 #   BENCH_WARMUP           warm-up seconds before each run (default 2)
-#   BENCH_FLOOR_BATCH      rows per transaction for the storage floor (default: campaignd's own
-#                          transaction size during the signing run, from service.stats `writes`
-#                          {writes, transactions, averageBatch}, rounded; else 1)
+#   BENCH_FLOOR_BATCH      rows per transaction for the storage floor (default 64: one per signer in
+#                          flight, the most a group commit can gather; a floor that followed campaignd's
+#                          own batch could not show what campaignd loses by committing smaller batches.
+#                          campaignd's own batch is reported beside it, from service.stats `writes`)
 #   BENCH_FLOOR_BATCHES    floors mode: the batch sizes to run the storage floor at (default "1 32")
 #   BENCH_COUNT_MIX, BENCH_SIGN_MIX, BENCH_RSVP_MIX   campaign-bench --mix values
 #                          (default count=1, sign=1, rsvp=1)
@@ -188,7 +189,8 @@ PIDS+=("$DPID")
 wait_for_socket "$SOCKS/public.sock" "$DPID"
 wait_for_socket "$SOCKS/admin.sock" "$DPID"
 rpc() { Clients/shell/campaign-rpc -t 10 "$@" 2>/dev/null | jq -c '.result // empty' 2>/dev/null || true; }
-pending() { rpc -s "$SOCKS/public.sock" signatures.count | jq -r '.pending // 0'; }
+# Pending signatures are the organisers' figure: the public socket counts confirmed ones only.
+pending() { rpc -s "$SOCKS/admin.sock" signatures.count | jq -r '.pending // 0'; }
 
 log "campaignd: signatures.count, 16 connections x depth 32"
 bench count "$SOCKS/public.sock" --mix "$COUNT_MIX" --connections 16 --depth 32
@@ -233,12 +235,9 @@ stop "$DPID"
 if [ -n "${BENCH_FLOOR_BATCH:-}" ]; then
     batch=$BENCH_FLOOR_BATCH
     batch_source="BENCH_FLOOR_BATCH"
-elif [ -n "$avg_batch" ]; then
-    batch=$(awk -v b="$avg_batch" 'BEGIN { r = int(b + 0.5); print (r < 1 ? 1 : r) }')
-    batch_source="campaignd's transactions during the signing run (service.stats writes): $avg_batch rows each"
 else
-    batch=1
-    batch_source="default: service.stats has no writes.averageBatch yet"
+    batch=64
+    batch_source="one row per signer in flight (64); campaignd's own transactions held ${avg_batch:-n/a} rows each"
 fi
 log "storage floor: batch $batch ($batch_source)"
 storage_floor storage-floor "$batch"
