@@ -39,7 +39,7 @@ struct ConnectionHandler: Sendable {
             ConnectionOutput.Watch(ConnectionOutput(channel: channel, ledger: ledger, maxInflight: configuration.maxInflight)))
         try pipeline.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(configuration.idleTimeoutSeconds))))
         try pipeline.addHandler(IdleCloser())
-        try addFraming(to: pipeline, maxFrameBytes: configuration.maxFrameBytes)
+        try Framing.add(to: pipeline, maxFrameBytes: configuration.maxFrameBytes)
         if let fastCount { try pipeline.addHandler(fastCount) }
         try pipeline.addHandler(ServeGate(), name: ServeGate.name)
     }
