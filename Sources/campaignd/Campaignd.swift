@@ -52,9 +52,7 @@ struct Campaignd: AsyncParsableCommand {
         let sources = try listeners.sources()
 
         let stateDirectory = storage.stateDirectory
-        try FileManager.default.createDirectory(
-            atPath: stateDirectory, withIntermediateDirectories: true,
-            attributes: [.posixPermissions: 0o700])
+        try StateDirectory.prepare(stateDirectory, logger: logger)
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let policy = AbusePolicy(try abuse.lists())
         if let path = abuse.abuseList {

@@ -3,7 +3,7 @@ import Foundation
 
 /// Where the database lives and how it starts.
 struct StorageOptions: ParsableArguments {
-    @Option(help: "State directory (default $STATE_DIRECTORY, else ./var).")
+    @Option(help: "State directory (default $STATE_DIRECTORY, else ./var); made 0700.")
     var stateDir: String?
 
     @Option(help: "A campaign definition to import when the database is new.")
