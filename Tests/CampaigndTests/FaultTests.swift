@@ -150,19 +150,17 @@ enum FullDisk {
         let amount = campaign.minimumMinor
         var client = try LineClient(path: service.publicSocket)
         var ledger = Ledger()
-        var nextID = 0
         func call(_ method: String, _ params: String) throws -> [String: Any] {
-            nextID += 1
-            client.send(#"{"jsonrpc":"2.0","id":\#(nextID),"method":"\#(method)","params":\#(params)}"# + "\n")
             let started = Date()
-            guard let line = client.readLine(timeout: 30) else {
+            do {
+                return try client.call(method, params, timeout: 30)
+            } catch is LineClient.NoReply {
                 let waited = Date().timeIntervalSince(started)
                 let exit =
                     server.process.isRunning
                     ? "still running" : "exited (\(server.process.terminationReason), \(server.process.terminationStatus))"
                 throw TestFailure("no reply to \(method) in \(Int(waited)) s; campaignd \(exit); stderr:\n\(server.stderr.suffix(2000))")
             }
-            return try JSON.object(line)
         }
         func restart() throws {
             client.close()
