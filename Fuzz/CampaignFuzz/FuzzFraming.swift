@@ -23,14 +23,6 @@ func fuzzFraming(_ bytes: [UInt8]) {
         lines.failed || linesWhole.failed || lines.frames == linesWhole.frames,
         "LineBasedFrameDecoder: the frames depend on how the bytes were cut (at \(split))")
 
-    let messages = decode(cut) { NIOJSONRPCFraming.ContentLengthHeaderFrameDecoder() }
-    fuzzCheck(
-        messages.frames.reduce(0) { $0 + $1.count } <= bytes.count, "ContentLengthHeaderFrameDecoder produced more bytes than it read")
-    let messagesWhole = decode(whole) { NIOJSONRPCFraming.ContentLengthHeaderFrameDecoder() }
-    fuzzCheck(
-        messages.failed || messagesWhole.failed || messages.frames == messagesWhole.frames,
-        "ContentLengthHeaderFrameDecoder: the frames depend on how the bytes were cut (at \(split))")
-
     fuzzProjectFraming(whole: whole, cut: cut)
 }
 
@@ -67,34 +59,49 @@ private func decode<D: ByteToMessageDecoder>(
 }
 
 // The project's framing is internal to CampaignService: a debug build (the only kind fuzz.sh makes)
-// compiles it with -enable-testing, so it can be reached here. Were `Frame` and `addFraming` public,
+// compiles it with -enable-testing, so it can be reached here. Were `Frame` and `Framing` public,
 // a plain import would do and this could go.
 #if DEBUG
     @testable import CampaignService
 
-    /// The project's own framing (`addFraming`: detection, the oversize-skipping newline decoder, the
+    /// The project's own framing (`Framing.add`: detection, the oversize-skipping newline decoder, the
     /// Content-Length decoder, the tagger), with a small frame limit so that the oversize paths run.
     private func fuzzProjectFraming(whole: [ArraySlice<UInt8>], cut: [ArraySlice<UInt8>]) {
         let maxFrameBytes = 64
         let total = whole.reduce(0) { $0 + $1.count }
-        // The framing the detector should choose: headers when the first byte that is not white
-        // space is a letter, lines otherwise.
-        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
-        let first = whole.joined().first { !isSpace($0) }
-        let headers = first.map { (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) } ?? false
-        let limit = headers ? maxFrameBytes + 1024 : maxFrameBytes
+        let bytes = Array(whole.joined())
 
+        // The Content-Length decoder alone: never more than the limit, nor more bytes than it read,
+        // and the same frames however the bytes were cut.
+        let messages = decode(cut) { ContentLengthFrameDecoder(maxFrameBytes: maxFrameBytes) }
+        fuzzCheck(messages.frames.allSatisfy { $0.count <= maxFrameBytes }, "ContentLengthFrameDecoder passed a frame over the limit")
+        fuzzCheck(messages.frames.reduce(0) { $0 + $1.count } <= total, "ContentLengthFrameDecoder produced more bytes than it read")
+        let messagesWhole = decode(whole) { ContentLengthFrameDecoder(maxFrameBytes: maxFrameBytes) }
+        fuzzCheck(
+            messages.failed || messagesWhole.failed || messages.frames == messagesWhole.frames,
+            "ContentLengthFrameDecoder: the frames depend on how the bytes were cut")
+
+        // The framing the detector should choose: headers when the first bytes that are not white
+        // space are a `Content-Length` header name (any case), lines otherwise.
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
+        let start = bytes.drop { isSpace($0) }
+        let headers = start.count >= 15 && String(decoding: start.prefix(15), as: UTF8.self).lowercased() == "content-length:"
         let events = projectFrames(cut, maxFrameBytes: maxFrameBytes)
         var delivered = 0
         for case .message(let frame) in events {
             delivered += frame.count
-            fuzzCheck(frame.count <= limit, "a frame of \(frame.count) bytes passed the limit of \(limit)")
+            // A line's `\r` left by its `\r\n` does not count (bodies alone are checked strictly above).
+            let length = frame.count - (frame.last == 0x0D ? 1 : 0)
+            fuzzCheck(length <= maxFrameBytes, "a frame of \(length) bytes passed the limit of \(maxFrameBytes)")
         }
         fuzzCheck(delivered <= total, "the framing produced more bytes than it read")
 
+        if !headers {
+            fuzzCheck(!events.contains { if case .broken = $0 { true } else { false } }, "newline framing broke the connection")
+        }
+
         // The same bytes in one read, and cut where a read most often ends in a line: before its "\n".
         let eventsWhole = projectFrames(whole, maxFrameBytes: maxFrameBytes)
-        let bytes = Array(whole.joined())
         var cuts = [cut]
         if let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) {
             cuts.append([bytes[..<newline], bytes[newline...]])
@@ -106,7 +113,7 @@ private func decode<D: ByteToMessageDecoder>(
             let eventsCut = index == 0 ? events : projectFrames(chunks, maxFrameBytes: maxFrameBytes)
             fuzzCheck(
                 broken(eventsCut) || broken(eventsWhole) || eventsCut == eventsWhole,
-                "addFraming: the frames depend on how the bytes were cut (at \(chunks.first?.count ?? 0)): "
+                "Framing.add: the frames depend on how the bytes were cut (at \(chunks.first?.count ?? 0)): "
                     + "\(eventsWhole) in one read, \(eventsCut) in two")
         }
     }
@@ -139,7 +146,7 @@ private func decode<D: ByteToMessageDecoder>(
             }
         }
         do {
-            try addFraming(to: channel.pipeline.syncOperations, maxFrameBytes: maxFrameBytes)
+            try Framing.add(to: channel.pipeline.syncOperations, maxFrameBytes: maxFrameBytes)
             for chunk in chunks {
                 try channel.writeInbound(channel.allocator.buffer(bytes: chunk))
                 drain()

@@ -150,19 +150,17 @@ enum FullDisk {
         let amount = campaign.minimumMinor
         var client = try LineClient(path: service.publicSocket)
         var ledger = Ledger()
-        var nextID = 0
         func call(_ method: String, _ params: String) throws -> [String: Any] {
-            nextID += 1
-            client.send(#"{"jsonrpc":"2.0","id":\#(nextID),"method":"\#(method)","params":\#(params)}"# + "\n")
             let started = Date()
-            guard let line = client.readLine(timeout: 30) else {
+            do {
+                return try client.call(method, params, timeout: 30)
+            } catch is LineClient.NoReply {
                 let waited = Date().timeIntervalSince(started)
                 let exit =
                     server.process.isRunning
                     ? "still running" : "exited (\(server.process.terminationReason), \(server.process.terminationStatus))"
                 throw TestFailure("no reply to \(method) in \(Int(waited)) s; campaignd \(exit); stderr:\n\(server.stderr.suffix(2000))")
             }
-            return try JSON.object(line)
         }
         func restart() throws {
             client.close()
@@ -400,11 +398,11 @@ struct MixedLoad: Sendable {
     }
 }
 
-/// A connection for one load thread: one request at a time; nil once the service is gone.
+/// A connection for one load thread, one request at a time, counting what it sees into the ledger;
+/// nil once the service is gone.
 final class LoadConnection: @unchecked Sendable {
     let client: LineClient
     let ledger: NIOLockedValueBox<Ledger>
-    var nextID = 0
 
     init(path: String, ledger: NIOLockedValueBox<Ledger>) throws {
         client = try LineClient(path: path)
@@ -412,14 +410,13 @@ final class LoadConnection: @unchecked Sendable {
     }
 
     func call(_ method: String, _ params: String) -> [String: Any]? {
-        nextID += 1
-        client.send(#"{"jsonrpc":"2.0","id":\#(nextID),"method":"\#(method)","params":\#(params)}"# + "\n")
-        guard let line = client.readLine(timeout: 10) else {
-            if !client.reader.atEOF { ledger.withLockedValue { $0.unexpectedErrors.append("\(method): no reply in 10 s") } }
+        let reply: [String: Any]
+        do {
+            reply = try client.call(method, params, timeout: 10)
+        } catch is LineClient.NoReply where client.reader.atEOF {
             return nil
-        }
-        guard let reply = try? JSON.object(line) else {
-            ledger.withLockedValue { $0.unexpectedErrors.append("\(method): unreadable reply \(line.prefix(200))") }
+        } catch {
+            ledger.withLockedValue { $0.unexpectedErrors.append("\(method): \(error)") }
             return nil
         }
         if let code = JSON.errorCode(reply) {

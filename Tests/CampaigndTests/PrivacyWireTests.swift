@@ -89,66 +89,6 @@ import Testing
     }
 }
 
-// MARK: - Recording
-
-/// Every line a public socket sent.
-final class PublicTranscript: @unchecked Sendable {
-    private(set) var lines: [String] = []
-    func record(_ line: String) { lines.append(line) }
-    var text: String { lines.joined(separator: "\n") }
-}
-
-/// A public connection whose every received byte goes into the transcript.
-final class RecordedClient: @unchecked Sendable {
-    let client: LineClient
-    let transcript: PublicTranscript
-    private var nextID = 1000
-
-    init(path: String, transcript: PublicTranscript) throws {
-        client = try LineClient(path: path)
-        self.transcript = transcript
-    }
-
-    func send(_ text: String) { client.send(text) }
-
-    func readLine(timeout: Double = 10) -> String? {
-        let line = client.readLine(timeout: timeout)
-        if let line { transcript.record(line) }
-        return line
-    }
-
-    /// One request; lines that are not its reply (notifications) are recorded and skipped.
-    func call(_ method: String, _ params: String? = nil) throws -> [String: Any] {
-        nextID += 1
-        let id = nextID
-        send(#"{"jsonrpc":"2.0","id":\#(id),"method":"\#(method)""# + (params.map { #","params":\#($0)"# } ?? "") + "}\n")
-        while let line = readLine() {
-            let reply = try JSON.object(line)
-            if reply["id"] as? Int == id { return reply }
-        }
-        throw TestFailure("no reply to \(method) \(params ?? "")")
-    }
-
-    /// Sends raw bytes and reads `replies` lines back.
-    @discardableResult
-    func exchange(_ raw: String, replies: Int) throws -> [String] {
-        send(raw)
-        return try (0..<replies).map { _ in
-            guard let line = readLine() else { throw TestFailure("no reply to \(raw.prefix(200))") }
-            return line
-        }
-    }
-
-    /// Records whatever else arrives until the connection is quiet for `quiet` seconds.
-    func drain(quiet: Double) {
-        while readLine(timeout: quiet) != nil {}
-        if !client.reader.buffer.isEmpty {
-            transcript.record(String(decoding: client.reader.buffer, as: UTF8.self))
-            client.reader.buffer.removeAll()
-        }
-    }
-}
-
 // MARK: - The flow
 
 /// Drives every public method through full flows on the public socket, with distinctive personal data, and
@@ -156,7 +96,8 @@ final class RecordedClient: @unchecked Sendable {
 /// it used or saw: the scan looks for each of them.
 final class PrivacyFlow: @unchecked Sendable {
     let directory: String
-    let transcript = PublicTranscript()
+    /// Every line a public socket sent.
+    let transcript = Transcript()
     let admin: LineClient
     private(set) var secrets: [String] = []
     private(set) var tokens: [String] = []
@@ -179,7 +120,7 @@ final class PrivacyFlow: @unchecked Sendable {
         admin = try LineClient(path: directory + "/admin.sock")
     }
 
-    func publicClient() throws -> RecordedClient { try RecordedClient(path: directory + "/public.sock", transcript: transcript) }
+    func publicClient() throws -> LineClient { try LineClient(path: directory + "/public.sock", transcript: transcript) }
 
     /// Marks strings as personal: the scan fails on any of them.
     func personal(_ values: String...) { secrets.append(contentsOf: values) }
@@ -251,7 +192,7 @@ final class PrivacyFlow: @unchecked Sendable {
 
     // MARK: Letter and signatures
 
-    func signatures(_ web: RecordedClient) throws {
+    func signatures(_ web: LineClient) throws {
         let email = "Wren.Halloway+open-letter@Example.ORG"
         let ip = "198.51.100.77"
         let agent = "Mozilla/5.0 (X11; PrivacyWireProbe; rv:7.3) Gecko/20100101 CanaryFox/41.7"
@@ -335,7 +276,7 @@ final class PrivacyFlow: @unchecked Sendable {
 
     // MARK: Fundraiser and pledges
 
-    func pledges(_ web: RecordedClient) throws {
+    func pledges(_ web: LineClient) throws {
         let email = "Marit.Okonkwo@Example.com"
         let ip = "203.0.113.58"
         let agent = "PledgeCanary/3.1 (Macintosh; Intel Mac OS X 14_7)"
@@ -384,7 +325,7 @@ final class PrivacyFlow: @unchecked Sendable {
 
     // MARK: Events and RSVPs
 
-    func rsvps(_ web: RecordedClient) throws {
+    func rsvps(_ web: LineClient) throws {
         let email = "Teodor.Vance@example.net"
         let ip = "192.0.2.141"
         let agent = "RSVPCanary/5.0 (Android 15; Pixel 9)"
@@ -464,7 +405,7 @@ final class PrivacyFlow: @unchecked Sendable {
 
     // MARK: Tweets
 
-    func tweets(_ web: RecordedClient) throws {
+    func tweets(_ web: LineClient) throws {
         _ = try web.call("tweets.list")
         web.send(#"{"jsonrpc":"2.0","method":"tweets.click","params":{"tweetId":"tweet-1"}}"# + "\n")
         _ = try web.call("tweets.click", #"{"tweetId":"tweet-2"}"#)
@@ -473,7 +414,7 @@ final class PrivacyFlow: @unchecked Sendable {
 
     // MARK: Invalid requests that carry personal data
 
-    func invalidRequests(_ web: RecordedClient) throws {
+    func invalidRequests(_ web: LineClient) throws {
         let ip = "198.51.100.81"
         let agent = "ErrorPathCanary/2.2 (Windows NT 10.0; Win64; x64)"
         let postal = "SW1W 0NY"
@@ -606,8 +547,7 @@ final class PrivacyFlow: @unchecked Sendable {
         let framed = try publicClient()
         func framedCall(_ body: String) throws {
             framed.send("Content-Length: \(body.utf8.count)\r\n\r\n" + body)
-            let reply = try #require(framed.client.reader.readFramed(timeout: 10), "no framed reply to \(body.prefix(100))")
-            transcript.record(reply)
+            _ = try #require(framed.readFramed(timeout: 10), "no framed reply to \(body.prefix(100))")
         }
         let framedPerson = "Framed.Person@example.org"
         personal(framedPerson)

@@ -122,6 +122,81 @@ import Testing
         #expect(reply["id"] as? Int == 3)
         server.stop()
     }
+
+    // MARK: Framing is chosen by a Content-Length header only (issue 9, A6)
+
+    @Test func firstLineNullOrTrueIsAnsweredAsNewlineJSON() throws {
+        let dir = try Paths.temporaryDirectory()
+        let server = try ServerProcess.listening(dir)
+        defer { server.stop() }
+        for literal in ["null", "true", "false"] {
+            let client = try LineClient(path: dir + "/public.sock")
+            client.send(literal + "\n")
+            let error = try JSON.object(try #require(client.readLine(timeout: 5), "no reply to \(literal)"))
+            #expect(JSON.errorCode(error) == -32600, "\(literal): \(error)")
+            #expect(error["id"] is NSNull)
+            // The connection stays usable, still newline-delimited.
+            let reply = try client.call("service.health")
+            #expect(JSON.result(reply) != nil, "\(literal): \(reply)")
+        }
+    }
+
+    @Test func contentLengthOverTheLimitIsRefusedAtTheHeader() throws {
+        let dir = try Paths.temporaryDirectory()
+        let server = try ServerProcess.listening(dir, extra: ["--max-frame-bytes", "2048"])
+        defer { server.stop() }
+        for length in ["2049", "100000", "99999999999999999999999"] {
+            let client = try LineClient(path: dir + "/public.sock")
+            // Only the header: the refusal does not wait for a body.
+            client.send("Content-Length: \(length)\r\n\r\n")
+            let reply = try JSON.object(try #require(client.reader.readFramed(timeout: 5), "no reply to Content-Length \(length)"))
+            #expect(JSON.errorCode(reply) == -32600)
+            #expect(client.reader.closes(within: 5))
+        }
+        #expect(JSON.result(try LineClient(path: dir + "/public.sock").call("service.health")) != nil)
+    }
+
+    @Test func twoContentLengthHeadersAreRefused() throws {
+        let dir = try Paths.temporaryDirectory()
+        let server = try ServerProcess.listening(dir)
+        defer { server.stop() }
+        let body = #"{"jsonrpc":"2.0","id":1,"method":"service.health"}"#
+        for second in ["\(body.utf8.count)", "2"] {
+            let client = try LineClient(path: dir + "/public.sock")
+            client.send("Content-Length: \(body.utf8.count)\r\ncontent-length: \(second)\r\n\r\n" + body)
+            let reply = try JSON.object(try #require(client.reader.readFramed(timeout: 5)))
+            #expect(JSON.errorCode(reply) == -32600, "\(reply)")
+            #expect(reply["id"] is NSNull)
+            #expect(client.reader.closes(within: 5))
+        }
+    }
+
+    @Test func contentLengthHeaderNameIsCaseInsensitiveAndOtherHeadersAreIgnored() throws {
+        let dir = try Paths.temporaryDirectory()
+        let server = try ServerProcess.listening(dir)
+        defer { server.stop() }
+        let body = #"{"jsonrpc":"2.0","id":4,"method":"service.health"}"#
+        for header in ["content-length", "CONTENT-LENGTH", "Content-Length"] {
+            let client = try LineClient(path: dir + "/public.sock")
+            let frame = "\(header): \(body.utf8.count)\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n" + body
+            // Byte by byte: detection and headers wait for what they need.
+            for byte in Array(frame.utf8) { client.sendBytes([byte]) }
+            let reply = try JSON.object(try #require(client.reader.readFramed(timeout: 5), "no reply with \(header)"))
+            #expect(reply["id"] as? Int == 4 && JSON.result(reply) != nil)
+            client.send("Content-Length: \(body.utf8.count)\r\n\r\n" + body)
+            #expect(JSON.result(try JSON.object(try #require(client.reader.readFramed(timeout: 5)))) != nil)
+        }
+    }
+
+    @Test func aLetterThatIsNotAContentLengthHeaderIsAnsweredAsNewlineJSON() throws {
+        let dir = try Paths.temporaryDirectory()
+        let server = try ServerProcess.listening(dir)
+        defer { server.stop() }
+        let client = try LineClient(path: dir + "/public.sock")
+        client.send("Content-Type: application/json\n")
+        #expect(JSON.errorCode(try JSON.object(try #require(client.readLine(timeout: 5)))) == -32700)
+        #expect(JSON.result(try client.call("service.health")) != nil)
+    }
 }
 
 /// Found by the fuzzer: a CRLF frame of exactly the limit, its `\r` and `\n` in separate writes.

@@ -4,9 +4,6 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
-import Synchronization
-
-import struct NIOConcurrencyHelpers.NIOLockedValueBox
 
 /// The service that owns every listener. `run()` returns when all listeners are closed: after a
 /// graceful shutdown (SIGTERM), when a single connection (stdio, inetd, `Accept=yes`) ends, or when
@@ -40,16 +37,16 @@ public struct CampaignServer: Service {
     static let acceptBuffer = NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark(lowWatermark: 64, highWatermark: 256)
 
     public func run() async throws {
-        let handler = ConnectionHandler(
+        let connections = ConnectionServer(
             dispatcher: core.dispatcher, feed: core.feed, metrics: core.metrics, activity: ActivityClock(),
             admission: admission, configuration: configuration, logger: logger)
         var listeners: [(Listener, ListenerSource)] = []
         var singles: [(any Channel, ListenerSource)] = []
-        let unserved = Unserved()
+        let pending = PendingConnections()
         for source in configuration.listeners {
             switch source {
             case .unixPath, .listeningSocket:
-                listeners.append((try await listen(source, unserved: unserved), source))
+                listeners.append((try await listen(source, pending: pending), source))
             case .connectedSocket, .stdio:
                 singles.append((try await connect(source), source))
             }
@@ -69,7 +66,7 @@ public struct CampaignServer: Service {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 for (listener, source) in listeners {
-                    group.addTask { await acceptLoop(listener, source: source, handler: handler, unserved: unserved) }
+                    group.addTask { await acceptLoop(listener, source: source, connections: connections, pending: pending) }
                 }
                 let remaining = Countdown(singles.count)
                 let onlySingles = listeners.isEmpty
@@ -77,7 +74,7 @@ public struct CampaignServer: Service {
                     // stdio belongs to whoever started the process; a socket's peer is checked.
                     let isSocket = if case .connectedSocket = source { true } else { false }
                     group.addTask {
-                        await handler.serve(channel, role: source.role, checkPeer: isSocket)
+                        await connections.serve(channel, role: source.role, checkPeer: isSocket)
                         // A process serving single connections is done when they are.
                         if remaining.tick() && onlySingles { stop("connection closed") }
                     }
@@ -88,7 +85,7 @@ public struct CampaignServer: Service {
                     group.addTask {
                         while !stopping.isSet {
                             try? await Task.sleep(for: .milliseconds(250))
-                            if core.metrics.open == 0, handler.activity.idleFor >= .seconds(seconds) {
+                            if core.metrics.open == 0, connections.activity.idleFor >= .seconds(seconds) {
                                 stop("idle for \(seconds) s")
                             }
                         }
@@ -98,17 +95,17 @@ public struct CampaignServer: Service {
         } onGracefulShutdown: {
             stop("shutdown requested")
         }
-        unserved.closeAll()
+        pending.closeAll()
         for case .unixPath(let path, _) in configuration.listeners { unlink(path) }
     }
 
-    func acceptLoop(_ listener: Listener, source: ListenerSource, handler: ConnectionHandler, unserved: Unserved) async {
+    func acceptLoop(_ listener: Listener, source: ListenerSource, connections: ConnectionServer, pending: PendingConnections) async {
         do {
             try await listener.executeThenClose { inbound in
                 try await withThrowingDiscardingTaskGroup { group in
                     for try await connection in inbound {
-                        unserved.remove(connection)
-                        group.addTask { await handler.serve(connection, role: source.role, checkPeer: true) }
+                        pending.remove(connection)
+                        group.addTask { await connections.serve(connection, role: source.role, checkPeer: true) }
                     }
                 }
             }
@@ -117,7 +114,7 @@ public struct CampaignServer: Service {
         }
     }
 
-    func listen(_ source: ListenerSource, unserved: Unserved) async throws -> Listener {
+    func listen(_ source: ListenerSource, pending: PendingConnections) async throws -> Listener {
         let bootstrap = ServerBootstrap(group: Self.acceptLoop, childGroup: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -126,7 +123,7 @@ public struct CampaignServer: Service {
             .serverChannelOption(.maxMessagesPerRead, value: 64)
         let prepare = connectionInitializer(role: source.role)
         let initializer: @Sendable (any Channel) -> EventLoopFuture<any Channel> = { channel in
-            guard unserved.add(channel) else {
+            guard pending.add(channel) else {
                 channel.close(promise: nil)
                 return channel.eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel)
             }
@@ -157,7 +154,7 @@ public struct CampaignServer: Service {
         let maxDepth = core.dispatcher.limits.maxDepth
         return { channel in
             channel.eventLoop.makeCompletedFuture {
-                try ConnectionHandler.prepare(
+                try ConnectionServer.prepare(
                     channel, configuration: configuration, ledger: ledger,
                     fastCount: FastCountHandler(store: store, role: role, metrics: metrics, maxDepth: maxDepth))
                 return channel
@@ -176,80 +173,5 @@ public struct CampaignServer: Service {
         default:
             preconditionFailure("not a single connection: \(source)")
         }
-    }
-}
-
-/// Connections accepted but not yet handed to an accept loop. NIO drops a connection whose listener
-/// closes while it is being set up, neither serving nor closing it (its memory and descriptor leak;
-/// LeakSanitizer caught it at shutdown): once every listener is closed, `closeAll` closes what is left,
-/// and a connection set up after that is closed at once. (A NIOLock, not Synchronization.Mutex, whose
-/// futex ThreadSanitizer cannot see: it reported this lock's own accesses as a race.)
-final class Unserved: Sendable {
-    private let state = NIOLockedValueBox<(channels: [ObjectIdentifier: any Channel], closed: Bool)>(([:], false))
-
-    /// False once `closeAll` ran: the caller closes the connection.
-    func add(_ channel: any Channel) -> Bool {
-        state.withLockedValue { state in
-            guard !state.closed else { return false }
-            state.channels[ObjectIdentifier(channel)] = channel
-            return true
-        }
-    }
-
-    func remove(_ channel: any Channel) {
-        _ = state.withLockedValue { $0.channels.removeValue(forKey: ObjectIdentifier(channel)) }
-    }
-
-    func closeAll() {
-        let left = state.withLockedValue { state in
-            state.closed = true
-            defer { state.channels = [:] }
-            return Array(state.channels.values)
-        }
-        for channel in left { channel.close(promise: nil) }
-    }
-}
-
-/// Set once, by whichever stop reason comes first.
-final class StopFlag: Sendable {
-    private let value = Atomic<Bool>(false)
-    /// True for the caller that set it.
-    func set() -> Bool { !value.exchange(true, ordering: .relaxed) }
-    var isSet: Bool { value.load(ordering: .relaxed) }
-}
-
-/// Counts down to zero from any task.
-final class Countdown: Sendable {
-    private let value: Atomic<Int>
-    init(_ count: Int) { value = Atomic(count) }
-    /// True for the caller that reached zero.
-    func tick() -> Bool { value.subtract(1, ordering: .relaxed).newValue == 0 }
-}
-
-/// A socket path campaignd creates: a stale file left by an earlier run is replaced, but a live
-/// listener is not stolen.
-enum UnixSocketPath {
-    struct InUse: Error, CustomStringConvertible {
-        var path: String
-        var description: String { "\(path) is in use by a running process" }
-    }
-
-    static func prepare(_ path: String) throws {
-        var st = stat()
-        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFSOCK else { return }
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return }
-        defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (i, b) in bytes.enumerated() { raw[i] = b }
-        }
-        let connected = withUnsafePointer(to: &address) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 }
-        }
-        if connected { throw InUse(path: path) }
     }
 }

@@ -1,6 +1,5 @@
 import NIOConcurrencyHelpers
 import NIOCore
-import Synchronization
 
 /// A connection's requests in flight and replies on their way out. Writes do not wait: the task that
 /// computed a reply ends once the reply is queued, and the connection loop waits in `mayStart()` before
@@ -103,7 +102,7 @@ final class ConnectionOutput: Sendable {
     }
 
     /// Tells the output of the channel's end.
-    final class Watch: ChannelInboundHandler {
+    final class ChannelEndHandler: ChannelInboundHandler {
         typealias InboundIn = ByteBuffer
         let output: ConnectionOutput
         init(_ output: ConnectionOutput) { self.output = output }
@@ -115,19 +114,4 @@ final class ConnectionOutput: Sendable {
 
         func handlerRemoved(context: ChannelHandlerContext) { output.changed { $0.closed = true } }
     }
-}
-
-/// Bytes of replies handed to connections but not yet taken by their sockets, across every connection.
-/// Over the budget (clients that do not read their replies), a connection with replies still waiting
-/// starts no new request until they are taken: a client that stopped reading grows no further.
-final class ReplyLedger: Sendable {
-    let budget: Int
-    private let held = Atomic<Int>(0)
-
-    init(budget: Int) { self.budget = budget }
-
-    var isOverBudget: Bool { held.load(ordering: .relaxed) > budget }
-
-    func add(_ bytes: Int) { held.add(bytes, ordering: .relaxed) }
-    func remove(_ bytes: Int) { held.subtract(bytes, ordering: .relaxed) }
 }

@@ -191,54 +191,6 @@ final class FDReader: @unchecked Sendable {
     }
 }
 
-/// A blocking Unix-socket client speaking newline-delimited JSON.
-final class LineClient: @unchecked Sendable {
-    let fd: Int32
-    let reader: FDReader
-
-    init(path: String) throws {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestFailure("socket() failed") }
-        guard UnixAddress.with(path, { connect(fd, $0, $1) }) == 0 else {
-            Glibc.close(fd)
-            throw TestFailure("connect \(path) failed: errno \(errno)")
-        }
-        self.fd = fd
-        reader = FDReader(fd: fd)
-    }
-
-    func send(_ text: String) { sendBytes(Array(text.utf8)) }
-
-    func sendBytes(_ bytes: [UInt8]) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 { return }
-            offset += n
-        }
-    }
-
-    func readLine(timeout: Double = 20) -> String? { reader.readLine(timeout: timeout) }
-
-    /// Sends one request line and returns the parsed reply.
-    func call(_ method: String, _ params: String? = nil, id: Int = 1) throws -> [String: Any] {
-        send(#"{"jsonrpc":"2.0","id":\#(id),"method":"\#(method)""# + (params.map { #","params":\#($0)"# } ?? "") + "}\n")
-        guard let line = readLine() else { throw TestFailure("no reply to \(method)") }
-        return try JSON.object(line)
-    }
-
-    private var isClosed = false
-
-    /// Closes once: a second close could hit a descriptor the process has reused since.
-    func close() {
-        guard !isClosed else { return }
-        isClosed = true
-        Glibc.close(fd)
-    }
-
-    deinit { close() }
-}
-
 enum JSON {
     static func object(_ text: String) throws -> [String: Any] {
         guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {

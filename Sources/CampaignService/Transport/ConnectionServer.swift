@@ -1,7 +1,6 @@
 import CampaignProtocol
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -9,8 +8,9 @@ import ServiceLifecycle
 /// Serves one connection: frames in, replies out. Requests pipelined on the connection run
 /// concurrently up to `maxInflight`; past that the loop stops pulling frames, NIOAsyncChannel's buffer
 /// fills and the channel stops reading (back-pressure). On graceful shutdown it stops reading, answers
-/// every request already read, and closes.
-struct ConnectionHandler: Sendable {
+/// every request already read, and closes. (Named for what it does: in Transport/ a `…Handler` is a NIO
+/// channel handler, and the methods' handlers live in Handlers/.)
+struct ConnectionServer: Sendable {
     let dispatcher: Dispatcher
     let feed: ChangeFeed
     let metrics: ServiceMetrics
@@ -36,10 +36,10 @@ struct ConnectionHandler: Sendable {
             .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 4096))
         let pipeline = channel.pipeline.syncOperations
         try pipeline.addHandler(
-            ConnectionOutput.Watch(ConnectionOutput(channel: channel, ledger: ledger, maxInflight: configuration.maxInflight)))
+            ConnectionOutput.ChannelEndHandler(ConnectionOutput(channel: channel, ledger: ledger, maxInflight: configuration.maxInflight)))
         try pipeline.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(configuration.idleTimeoutSeconds))))
         try pipeline.addHandler(IdleCloser())
-        try addFraming(to: pipeline, maxFrameBytes: configuration.maxFrameBytes)
+        try Framing.add(to: pipeline, maxFrameBytes: configuration.maxFrameBytes)
         if let fastCount { try pipeline.addHandler(fastCount) }
         try pipeline.addHandler(ServeGate(), name: ServeGate.name)
     }
@@ -50,7 +50,7 @@ struct ConnectionHandler: Sendable {
             // A channel closed before it is served has lost its pipeline: NIOAsyncChannel would make its
             // handler and writer, fail to add them, and leak both (a reference cycle) on every such client.
             guard channel.isActive else { throw ChannelError.ioOnClosedChannel }
-            let output = try channel.pipeline.syncOperations.handler(type: ConnectionOutput.Watch.self).output
+            let output = try channel.pipeline.syncOperations.handler(type: ConnectionOutput.ChannelEndHandler.self).output
             let wrapped = try NIOAsyncChannel<Frame, ByteBuffer>(
                 wrappingChannelSynchronously: channel, configuration: .init(backPressureStrategy: .init(lowWatermark: 2, highWatermark: 8)))
             channel.pipeline.syncOperations.removeHandler(name: ServeGate.name, promise: nil)
@@ -176,72 +176,4 @@ struct ConnectionHandler: Sendable {
             level: .init(rawValue: SOL_SOCKET), name: .init(rawValue: SO_PEERCRED))
         return try? await future.get().uid
     }
-}
-
-/// Holds what arrives before `serve` wraps the channel. With reading off, NIO still reads everything
-/// up to an end of input it is told of (data sent and the input closed at once): without this, those
-/// frames and the end would pass an unwrapped pipeline and be lost, and the connection would hang.
-final class ServeGate: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = Frame
-    typealias InboundOut = Frame
-
-    static let name = "serve-gate"
-
-    enum Held {
-        case read(NIOAny)
-        case event(Any)
-    }
-    var held: [Held] = []
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) { held.append(.read(data)) }
-    func channelReadComplete(context: ChannelHandlerContext) {}
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case ChannelEvent.inputClosed = event {
-            held.append(.event(event))
-        } else {
-            context.fireUserInboundEventTriggered(event)
-        }
-    }
-
-    func removeHandler(context: ChannelHandlerContext, removalToken: ChannelHandlerContext.RemovalToken) {
-        let replay = held
-        held = []
-        for item in replay {
-            switch item {
-            case .read(let data): context.fireChannelRead(data)
-            case .event(let event): context.fireUserInboundEventTriggered(event)
-            }
-        }
-        if !replay.isEmpty { context.fireChannelReadComplete() }
-        context.leavePipeline(removalToken: removalToken)
-    }
-}
-
-/// Linux's `struct ucred`, which Glibc only declares under `_GNU_SOURCE`.
-struct PeerCredentials: Sendable {
-    var pid: Int32 = 0
-    var uid: UInt32 = 0
-    var gid: UInt32 = 0
-}
-
-/// Closes a connection that sent nothing for `--idle-timeout` seconds, idle or stalled mid-frame.
-final class IdleCloser: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
-            context.close(promise: nil)
-        } else {
-            context.fireUserInboundEventTriggered(event)
-        }
-    }
-}
-
-/// When the last connection ended, for `--exit-when-idle`.
-final class ActivityClock: Sendable {
-    private let last = NIOLockedValueBox(ContinuousClock.now)
-    func touch() { last.withLockedValue { $0 = .now } }
-    var idleFor: Duration { last.withLockedValue { .now - $0 } }
 }
