@@ -60,7 +60,7 @@ struct Campaignd: AsyncParsableCommand {
         }
         let store = try CampaignStore(
             path: stateDirectory + "/" + CampaignStore.fileName, limits: abuse.limits, abuse: policy,
-            busyTimeout: TimeInterval(storage.busyTimeout))
+            busyTimeout: TimeInterval(storage.busyTimeout), rsvpHoldSeconds: Int64(storage.rsvpHoldHours) * 3600, logger: logger)
         let core = CampaignCore(store: store, limits: server.requestLimits, logger: logger)
 
         if let campaign = storage.campaign {

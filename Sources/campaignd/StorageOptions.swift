@@ -1,4 +1,5 @@
 import ArgumentParser
+import CampaignService
 import Foundation
 
 /// Where the database lives and how it starts.
@@ -9,11 +10,16 @@ struct StorageOptions: ParsableArguments {
     @Option(help: "A campaign definition to import when the database is new.")
     var campaign: String?
 
-    // CampaignStore's own default for this is a default argument, which cannot be read from here.
     @Option(help: "Seconds a write waits for a database locked by another process before -32005.")
-    var busyTimeout: Int = 10
+    var busyTimeout: Int = Int(CampaignStore.defaultBusyTimeout)
 
-    func validate() throws { try requirePositive(busyTimeout, "--busy-timeout") }
+    @Option(help: "Hours an unconfirmed RSVP holds its seats before they go back to the waitlist.")
+    var rsvpHoldHours: Int = Int(CampaignStore.defaultRSVPHoldSeconds / 3600)
+
+    func validate() throws {
+        try requirePositive(busyTimeout, "--busy-timeout")
+        try requirePositive(rsvpHoldHours, "--rsvp-hold-hours")
+    }
 
     /// `--state-dir`, else the first of systemd's `StateDirectory=`, else `./var`.
     var stateDirectory: String {

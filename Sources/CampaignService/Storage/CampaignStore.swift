@@ -24,12 +24,15 @@ public final class CampaignStore: Sendable {
     let logger: Logger
 
     public static let fileName = "campaign.sqlite"
+    /// How long a write waits for a database another process holds.
+    public static let defaultBusyTimeout: TimeInterval = 10
     /// 48 hours: long enough for slow mail, short enough that fake addresses cannot keep the protest full.
     public static let defaultRSVPHoldSeconds: Int64 = 48 * 3600
 
     /// Opens (creating 0600 if new) and migrates the database at `path`.
     public init(
-        path: String, limits: AbuseLimits = .init(), abuse: AbusePolicy = .init(), busyTimeout: TimeInterval = 10,
+        path: String, limits: AbuseLimits = .init(), abuse: AbusePolicy = .init(),
+        busyTimeout: TimeInterval = CampaignStore.defaultBusyTimeout,
         rsvpHoldSeconds: Int64 = CampaignStore.defaultRSVPHoldSeconds, logger: Logger = Logger(label: "campaignd"),
         clock: @escaping @Sendable () -> Timestamp = Timestamp.now
     ) throws {
