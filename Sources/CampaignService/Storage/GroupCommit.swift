@@ -13,6 +13,11 @@ import NIOConcurrencyHelpers
 final class GroupCommit: Sendable {
     static let maxBatch = 512
 
+    /// Called when a write parks until another writer's commit: it computes nothing meanwhile, so the
+    /// caller may let other work run (the transport hands its admission turn on, so that a batch can
+    /// gather every writer in flight, not only those that hold a turn).
+    @TaskLocal static var willWait: (@Sendable () -> Void)?
+
     private let pool: DatabasePool
     private let logger: Logger
     private let state = NIOLockedValueBox(State())
@@ -42,7 +47,11 @@ final class GroupCommit: Sendable {
             state.committing = true
             return true
         }
-        if leads { await commitBatch() }
+        if leads {
+            await commitBatch()
+        } else {
+            Self.willWait?()
+        }
         while true {
             switch await write.outcome() {
             case .lead:

@@ -47,3 +47,20 @@ final class Admission: Sendable {
         next?.resume()
     }
 }
+
+/// One request's turn: released when its reply is computed, or earlier when the request only waits
+/// for its commit (`GroupCommit.willWait`); whichever comes first, once.
+final class AdmissionTurn: Sendable {
+    private let admission: Admission
+    private let released = NIOLockedValueBox(false)
+
+    init(_ admission: Admission) { self.admission = admission }
+
+    func release() {
+        let first = released.withLockedValue { released in
+            defer { released = true }
+            return !released
+        }
+        if first { admission.release() }
+    }
+}
