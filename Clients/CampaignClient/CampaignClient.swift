@@ -68,12 +68,12 @@ public final class CampaignClient: Sendable {
     /// Calls a method and decodes its result. Result members this build does not know are ignored, so
     /// that a newer service stays usable.
     public func call<M: RPCMethod>(_ method: M) async throws -> M.Result {
-        let result = try await callRaw(method: M.name, params: Self.params(of: method))
+        let result = try await callRaw(method: M.method, params: Self.params(of: method))
         do {
             return try JSONValueDecoder(strict: false).decode(M.Result.self, from: result)
         } catch let error as DecodingError {
             let (field, reason) = error.fieldAndReason
-            throw CampaignClientError.invalidResponse("\(M.name) result\(field.isEmpty ? "" : " at \(field)"): \(reason)")
+            throw CampaignClientError.invalidResponse("\(M.method) result\(field.isEmpty ? "" : " at \(field)"): \(reason)")
         }
     }
 
@@ -101,7 +101,7 @@ public final class CampaignClient: Sendable {
     /// Sends a notification: no id, so the service never answers, not even with an error
     /// (`tweets.click`).
     public func notify<M: RPCMethod>(_ method: M) async throws {
-        try await notifyRaw(method: M.name, params: Self.params(of: method))
+        try await notifyRaw(method: M.method, params: Self.params(of: method))
     }
 
     /// Sends a notification by name.
@@ -129,11 +129,11 @@ public final class CampaignClient: Sendable {
         do {
             encoded = try JSONParser.parse(Array(JSONEncoder().encode(method)), maxDepth: 512)
         } catch {
-            throw CampaignClientError.invalidParams("\(M.name): \(error)")
+            throw CampaignClientError.invalidParams("\(M.method): \(error)")
         }
         switch encoded {
         case .object(let members): return members.isEmpty ? nil : encoded
-        default: throw CampaignClientError.invalidParams("\(M.name) params must encode as an object, not \(encoded.typeName)")
+        default: throw CampaignClientError.invalidParams("\(M.method) params must encode as an object, not \(encoded.typeName)")
         }
     }
 

@@ -60,7 +60,7 @@ struct Watch: AsyncParsableCommand {
             let clock = DateFormatter()
             clock.locale = Locale(identifier: "en_US_POSIX")
             clock.dateFormat = "HH:mm:ss"
-            for await notification in client.notifications where notification.method == CampaignChanged.name {
+            for await notification in client.notifications where notification.method == CampaignChanged.method {
                 let changed: CampaignChanged
                 do {
                     // Not strict: a newer campaignd may add figures this build does not know.

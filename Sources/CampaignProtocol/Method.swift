@@ -7,7 +7,8 @@ public enum Role: String, Codable, Sendable, CaseIterable {
 /// One JSON-RPC method. The conforming type is its params object; `Result` is what a call returns.
 public protocol RPCMethod: Codable, Sendable {
     associatedtype Result: Codable & Sendable
-    static var name: String { get }
+    /// The wire name (`letter.sign`): `method`, as LSP calls it, so that it never reads like a `name` param.
+    static var method: String { get }
     static var role: Role { get }
 }
 

@@ -111,13 +111,13 @@ import Testing
 
 @Suite struct MethodListTests {
     @Test func methodNamesAreUniqueAndAdminMethodsAreMarked() {
-        let names = Methods.all.map { $0.name }
+        let names = Methods.all.map { $0.method }
         #expect(Set(names).count == names.count)
         for admin in [
             "letter.update", "letter.setStatus", "signatures.export", "signatures.moderate", "outbox.claim", "outbox.ack",
             "service.stats", "campaign.import",
         ] {
-            #expect(Methods.all.first { $0.name == admin }?.role == .admin, "\(admin)")
+            #expect(Methods.all.first { $0.method == admin }?.role == .admin, "\(admin)")
         }
     }
 }

@@ -75,7 +75,7 @@ public final class ChangeFeed: Sendable {
             var params: [String: JSONValue] = [:]
             for (topic, value) in pending { params[topic.rawValue] = value }
             let message: JSONValue = .object([
-                "jsonrpc": .string("2.0"), "method": .string(CampaignChanged.name), "params": .object(params),
+                "jsonrpc": .string("2.0"), "method": .string(CampaignChanged.method), "params": .object(params),
             ])
             return Array(JSONWriter.string(message).utf8)
         }
