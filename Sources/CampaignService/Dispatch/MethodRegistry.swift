@@ -67,11 +67,9 @@ public struct MethodRegistry: Sendable {
 
 enum JSONCoding {
     /// One encoder for every reply: `encode` keeps no state between calls.
-    static let shared = encoder()
-
-    static func encoder() -> JSONEncoder {
+    static let shared: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return encoder
-    }
+    }()
 }

@@ -175,14 +175,14 @@ extension CampaignStore {
     /// The figures each topic's subscribers get, per role, read in one transaction.
     func topicFigures() async throws -> [Role: [Topic: JSONValue]] {
         let now = clock()
-        func json(_ value: some Encodable) throws -> JSONValue { try JSONParser.parse(Array(JSONCoding.encoder().encode(value))) }
+        let encoder = JSONValueEncoder()
         return try reading { db in
             let fundraiser = try StoredFundraiser.fetch(db)?.view(at: now)
             var figures: [Role: [Topic: JSONValue]] = [:]
             for role in [Role.public, .admin] {
                 figures[role] = [
-                    .signatures: try json(Counters.signatureCounts(db, role: role)), .events: try json(Self.events(db, role: role)),
-                    .fundraiser: try fundraiser.map(json) ?? .null,
+                    .signatures: try encoder.encode(Counters.signatureCounts(db, role: role)),
+                    .events: try encoder.encode(Self.events(db, role: role)), .fundraiser: try fundraiser.map(encoder.encode) ?? .null,
                 ]
             }
             return figures
