@@ -12,6 +12,14 @@ public protocol RPCMethod: Codable, Sendable {
     static var role: Role { get }
 }
 
+/// One JSON-RPC notification: a message without an id, never answered. The conforming type is its
+/// params object. The service sends `CampaignChanged`; a client sends `ClickTweet`, which is also a
+/// method (sent with an id, it is answered).
+public protocol RPCNotification: Codable, Sendable {
+    /// The wire name (`campaign.changed`).
+    static var method: String { get }
+}
+
 /// A method that takes no params (`params` absent or `{}`).
 public protocol ParameterlessMethod: RPCMethod {
     init()

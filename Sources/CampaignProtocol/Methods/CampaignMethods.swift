@@ -232,7 +232,7 @@ public struct Unsubscribe: RPCMethod {
 }
 
 /// `campaign.changed`, sent by the service: the new figures of the topics that changed.
-public struct CampaignChanged: Codable, Sendable, Hashable {
+public struct CampaignChanged: RPCNotification, Hashable {
     public static let method = "campaign.changed"
 
     public var signatures: SignatureCounts?

@@ -21,7 +21,7 @@ public struct SetTweets: RPCMethod {
 }
 
 /// `tweets.click`: a notification that counts a click (sent with an id, it is answered too).
-public struct ClickTweet: RPCMethod {
+public struct ClickTweet: RPCMethod, RPCNotification {
     public static let method = "tweets.click"
     public static let role = Role.public
 
