@@ -15,18 +15,23 @@ import Foundation
 public final class CampaignClient: Sendable {
     public typealias Notification = (method: String, params: JSONValue?)
 
-    /// Notifications the service sends on its own (`campaign.changed` after `campaign.subscribe`).
-    /// Iterate it from one task. It ends when the connection does. If nobody reads it, only the newest
-    /// 256 are kept, so an unread stream costs bounded memory.
+    /// Every notification the service sends on its own, undecoded, for tools that relay them; see
+    /// `notifications(of:)` for typed ones. Iterate it from one task. It ends when the connection does.
+    /// If nobody reads it, only the newest 256 are kept, so an unread stream costs bounded memory.
     public let notifications: AsyncStream<Notification>
 
     private let connection: LineConnection
     private let pending: PendingCalls
+    private let subscriptions: Subscriptions
     private let child: ChildProcess?
 
-    private init(connection: LineConnection, pending: PendingCalls, notifications: AsyncStream<Notification>, child: ChildProcess?) {
+    private init(
+        connection: LineConnection, pending: PendingCalls, subscriptions: Subscriptions, notifications: AsyncStream<Notification>,
+        child: ChildProcess?
+    ) {
         self.connection = connection
         self.pending = pending
+        self.subscriptions = subscriptions
         self.notifications = notifications
         self.child = child
     }
@@ -58,23 +63,23 @@ public final class CampaignClient: Sendable {
 
     private static func start(_ channel: LineChannel, child: ChildProcess?) async throws -> CampaignClient {
         let pending = PendingCalls()
+        let subscriptions = Subscriptions()
         let (notifications, continuation) = AsyncStream.makeStream(
-            of: Notification.self, bufferingPolicy: .bufferingNewest(256))
-        let inbox = Inbox(pending: pending, notifications: continuation)
+            of: Notification.self, bufferingPolicy: .bufferingNewest(Self.notificationBuffer))
+        let inbox = Inbox(pending: pending, subscriptions: subscriptions, notifications: continuation)
         let connection = try await LineConnection.start(channel, onLine: inbox.receive, onEnd: inbox.end)
-        return CampaignClient(connection: connection, pending: pending, notifications: notifications, child: child)
+        return CampaignClient(
+            connection: connection, pending: pending, subscriptions: subscriptions, notifications: notifications, child: child)
     }
+
+    /// Notifications each stream keeps while nobody reads it (the newest).
+    static let notificationBuffer = 256
 
     /// Calls a method and decodes its result. Result members this build does not know are ignored, so
     /// that a newer service stays usable.
     public func call<M: RPCMethod>(_ method: M) async throws -> M.Result {
-        let result = try await callRaw(method: M.name, params: Self.params(of: method))
-        do {
-            return try JSONValueDecoder(strict: false).decode(M.Result.self, from: result)
-        } catch let error as DecodingError {
-            let (field, reason) = error.fieldAndReason
-            throw CampaignClientError.invalidResponse("\(M.name) result\(field.isEmpty ? "" : " at \(field)"): \(reason)")
-        }
+        let result = try await callRaw(method: M.method, params: Self.params(of: method, named: M.method))
+        return try Self.decode(M.Result.self, from: result, what: "\(M.method) result")
     }
 
     /// Calls a method by name, for tools that relay JSON they do not interpret. `params` goes out as
@@ -100,8 +105,8 @@ public final class CampaignClient: Sendable {
 
     /// Sends a notification: no id, so the service never answers, not even with an error
     /// (`tweets.click`).
-    public func notify<M: RPCMethod>(_ method: M) async throws {
-        try await notifyRaw(method: M.name, params: Self.params(of: method))
+    public func notify<N: RPCNotification>(_ notification: N) async throws {
+        try await notifyRaw(method: N.method, params: Self.params(of: notification, named: N.method))
     }
 
     /// Sends a notification by name.
@@ -115,6 +120,38 @@ public final class CampaignClient: Sendable {
         }
     }
 
+    /// The notifications of one kind the service sends, decoded (`CampaignChanged` after
+    /// `campaign.subscribe`). Each call gives a stream of its own, so any number of tasks may each hold
+    /// one; it sees what arrives after the call, so make it before the call that starts them. It ends
+    /// when the connection does. Unread, it keeps the newest 256. Members this build does not know are
+    /// ignored; a notification that still does not decode is skipped and passed to `unreadable`, which
+    /// runs on the connection's reader and should return quickly.
+    public func notifications<N: RPCNotification>(
+        of type: N.Type, unreadable: (@Sendable (CampaignClientError) -> Void)? = nil
+    ) -> AsyncStream<N> {
+        let (stream, continuation) = AsyncStream.makeStream(of: N.self, bufferingPolicy: .bufferingNewest(Self.notificationBuffer))
+        let route = Subscriptions.Route(
+            method: N.method,
+            deliver: { params in
+                do {
+                    // Absent params are an empty object, as the service reads them.
+                    continuation.yield(try Self.decode(N.self, from: params ?? .object([:]), what: "\(N.method) params"))
+                } catch let error as CampaignClientError {
+                    unreadable?(error)
+                } catch {
+                    unreadable?(.invalidResponse("\(N.method) params: \(error)"))
+                }
+            },
+            finish: { continuation.finish() })
+        guard let id = subscriptions.add(route) else {
+            continuation.finish()
+            return stream
+        }
+        let subscriptions = self.subscriptions
+        continuation.onTermination = { _ in subscriptions.remove(id) }
+        return stream
+    }
+
     /// Closes the connection. Calls still waiting throw `CampaignClientError.connectionClosed`; a spawned
     /// child is waited for (and terminated if it has not exited within five seconds).
     public func close() async {
@@ -124,16 +161,27 @@ public final class CampaignClient: Sendable {
     }
 
     /// Params as the service wants them: by name, and left out when there are none.
-    static func params<M: RPCMethod>(of method: M) throws -> JSONValue? {
+    static func params(of params: some Encodable, named method: String) throws -> JSONValue? {
         let encoded: JSONValue
         do {
-            encoded = try JSONParser.parse(Array(JSONEncoder().encode(method)), maxDepth: 512)
+            encoded = try JSONValueEncoder().encode(params)
         } catch {
-            throw CampaignClientError.invalidParams("\(M.name): \(error)")
+            throw CampaignClientError.invalidParams("\(method): \(error)")
         }
         switch encoded {
         case .object(let members): return members.isEmpty ? nil : encoded
-        default: throw CampaignClientError.invalidParams("\(M.name) params must encode as an object, not \(encoded.typeName)")
+        default: throw CampaignClientError.invalidParams("\(method) params must encode as an object, not \(encoded.typeName)")
+        }
+    }
+
+    /// Decodes what the service sent, ignoring members this build does not know, so that a newer
+    /// service stays usable.
+    static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue, what: String) throws -> T {
+        do {
+            return try JSONValueDecoder(strict: false).decode(type, from: value)
+        } catch let error as DecodingError {
+            let (field, reason) = error.fieldAndReason
+            throw CampaignClientError.invalidResponse("\(what)\(field.isEmpty ? "" : " at \(field)"): \(reason)")
         }
     }
 

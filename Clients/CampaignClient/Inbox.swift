@@ -1,9 +1,10 @@
 import CampaignProtocol
 import NIOCore
 
-/// Sorts what the service sends: answers settle pending calls, notifications go to the stream.
+/// Sorts what the service sends: answers settle pending calls, notifications go to the streams.
 struct Inbox: Sendable {
     let pending: PendingCalls
+    let subscriptions: Subscriptions
     let notifications: AsyncStream<CampaignClient.Notification>.Continuation
 
     /// Larger than the service's own request limit: results (`rpc.discover`) may nest deeper than params.
@@ -30,6 +31,7 @@ struct Inbox: Sendable {
     func end() {
         pending.close(with: CampaignClientError.connectionClosed)
         notifications.finish()
+        subscriptions.end()
     }
 
     private func handle(_ message: JSONValue) -> String? {
@@ -37,6 +39,7 @@ struct Inbox: Sendable {
         if case .string(let method) = members["method"] {
             guard let id = members["id"] else {
                 notifications.yield((method: method, params: members["params"]))
+                subscriptions.deliver(method: method, params: members["params"])
                 return nil
             }
             // The service asks something of the client: nothing is defined, so say so rather than hang it.

@@ -8,10 +8,10 @@ enum RequestKind: String, CaseIterable, Sendable {
     /// The wire name, taken from the contract so a renamed method breaks the build, not the numbers.
     var method: String {
         switch self {
-        case .count: CountSignatures.name
-        case .list: ListSignatures.name
-        case .sign: SignLetter.name
-        case .rsvp: CreateRSVP.name
+        case .count: CountSignatures.method
+        case .list: ListSignatures.method
+        case .sign: SignLetter.method
+        case .rsvp: CreateRSVP.method
         }
     }
 }

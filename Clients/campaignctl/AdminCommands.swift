@@ -33,7 +33,7 @@ struct Moderate: AsyncParsableCommand {
 
     func run() async throws {
         let record = try await connection.withClient { try await $0.call(ModerateSignature(signatureId: signatureId, action: action)) }
-        print(prettyJSON(try jsonValue(record)))
+        print(prettyJSON(try JSONValueEncoder().encode(record)))
     }
 }
 
@@ -51,7 +51,7 @@ struct Outbox: AsyncParsableCommand {
 
         func run() async throws {
             let claimed = try await connection.withClient { try await $0.call(ClaimOutbox(limit: limit, leaseSeconds: lease)) }
-            print(prettyJSON(try jsonValue(claimed.messages)))
+            print(prettyJSON(try JSONValueEncoder().encode(claimed.messages)))
         }
     }
 

@@ -55,21 +55,17 @@ struct Watch: AsyncParsableCommand {
     func run() async throws {
         let wanted = topics.isEmpty ? Topic.allCases : topics
         try await connection.withClient { client in
+            // Opened before subscribing, so that the first change is not missed.
+            let changes = client.notifications(of: CampaignChanged.self) { error in
+                let reason = if case .invalidResponse(let reason) = error { reason } else { "\(error)" }
+                printError("campaignctl: skipping a campaign.changed this build cannot read: \(reason)\n")
+            }
             let subscribed = try await client.call(Subscribe(topics: wanted))
             printError("watching \(subscribed.topics.map(\.rawValue).joined(separator: ", ")); Ctrl-C to stop\n")
             let clock = DateFormatter()
             clock.locale = Locale(identifier: "en_US_POSIX")
             clock.dateFormat = "HH:mm:ss"
-            for await notification in client.notifications where notification.method == CampaignChanged.name {
-                let changed: CampaignChanged
-                do {
-                    // Not strict: a newer campaignd may add figures this build does not know.
-                    changed = try JSONValueDecoder(strict: false).decode(CampaignChanged.self, from: notification.params ?? .null)
-                } catch {
-                    let reason = (error as? DecodingError).map { "\($0.fieldAndReason.field): \($0.fieldAndReason.reason)" }
-                    printError("campaignctl: skipping a campaign.changed this build cannot read: \(reason ?? "\(error)")\n")
-                    continue
-                }
+            for await changed in changes {
                 let time = clock.string(from: Date())
                 for line in Self.lines(changed) {
                     // Unbuffered, so that a pipe (`| tee`) sees each change as it happens.

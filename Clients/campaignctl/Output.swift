@@ -1,11 +1,6 @@
 import CampaignProtocol
 import Foundation
 
-/// An encodable value as the contract's JSON tree, so that every output goes through one writer.
-func jsonValue(_ value: some Encodable) throws -> JSONValue {
-    try JSONParser.parse(Array(JSONEncoder().encode(value)), maxDepth: 512)
-}
-
 /// Indented JSON with sorted keys. Numbers keep their exact text, which a round trip through
 /// JSONSerialization would not promise.
 func prettyJSON(_ value: JSONValue) -> String {
@@ -121,7 +116,7 @@ func printExport<Item>(
             if csv {
                 print(CSV.row(fields(record)), terminator: "")
             } else {
-                print(JSONWriter.string(try jsonValue(record)))
+                print(JSONWriter.string(try JSONValueEncoder().encode(record)))
             }
         }
         after = page.next

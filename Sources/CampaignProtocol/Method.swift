@@ -7,8 +7,17 @@ public enum Role: String, Codable, Sendable, CaseIterable {
 /// One JSON-RPC method. The conforming type is its params object; `Result` is what a call returns.
 public protocol RPCMethod: Codable, Sendable {
     associatedtype Result: Codable & Sendable
-    static var name: String { get }
+    /// The wire name (`letter.sign`): `method`, as LSP calls it, so that it never reads like a `name` param.
+    static var method: String { get }
     static var role: Role { get }
+}
+
+/// One JSON-RPC notification: a message without an id, never answered. The conforming type is its
+/// params object. The service sends `CampaignChanged`; a client sends `ClickTweet`, which is also a
+/// method (sent with an id, it is answered).
+public protocol RPCNotification: Codable, Sendable {
+    /// The wire name (`campaign.changed`).
+    static var method: String { get }
 }
 
 /// A method that takes no params (`params` absent or `{}`).

@@ -74,6 +74,24 @@ import Testing
         #expect(failure(#"{"name":"a","inner":[]}"#)?.0 == "inner")
     }
 
+    @Test func integersOfEveryWidthDecodeWithinTheirRange() throws {
+        struct Widths: Decodable, Equatable {
+            var byte: UInt8
+            var short: Int16
+            var word: UInt32
+            var ratio: Float
+        }
+        let value = try JSONParser.parse(#"{"byte":255,"short":-32768,"word":4294967295,"ratio":0.5}"#)
+        #expect(
+            try JSONValueDecoder().decode(Widths.self, from: value) == Widths(byte: 255, short: -32768, word: 4_294_967_295, ratio: 0.5))
+        do {
+            _ = try JSONValueDecoder().decode([UInt8].self, from: try JSONParser.parse("[1,256]"))
+            Issue.record("256 decoded as a UInt8")
+        } catch let error as DecodingError {
+            #expect(error.fieldAndReason.field == "[1]")
+        }
+    }
+
     @Test func lenientModeIgnoresUnknownFields() throws {
         let value = try JSONParser.parse(#"{"name":"a","future":true}"#)
         #expect(try JSONValueDecoder(strict: false).decode(Outer.self, from: value).name == "a")
@@ -111,13 +129,13 @@ import Testing
 
 @Suite struct MethodListTests {
     @Test func methodNamesAreUniqueAndAdminMethodsAreMarked() {
-        let names = Methods.all.map { $0.name }
+        let names = Methods.all.map { $0.method }
         #expect(Set(names).count == names.count)
         for admin in [
             "letter.update", "letter.setStatus", "signatures.export", "signatures.moderate", "outbox.claim", "outbox.ack",
             "service.stats", "campaign.import",
         ] {
-            #expect(Methods.all.first { $0.name == admin }?.role == .admin, "\(admin)")
+            #expect(Methods.all.first { $0.method == admin }?.role == .admin, "\(admin)")
         }
     }
 }

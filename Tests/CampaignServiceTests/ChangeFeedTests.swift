@@ -72,6 +72,22 @@ import Testing
         #expect(shown["params"]?["events"]?.arrayValue?.first?["going"] == JSONValue(1))
     }
 
+    @Test func notificationIsTheContractsCampaignChanged() async throws {
+        let h = try await Harness.make()
+        for role in [Role.public, .admin] { _ = try await h.call(Subscribe(topics: [.signatures, .fundraiser, .events]), role: role) }
+        _ = try await h.call(UpdateFundraiser(title: "Bus ads, round two"))
+        _ = try await h.call(CancelEvent(eventId: "connect-2027-protest"))
+        try await h.core.feed.poll()
+        for session in [h.publicSession, h.session] {
+            let message = try JSONParser.parse(try #require(session.takeNotification()))
+            #expect(message["method"] == .string(CampaignChanged.method))
+            // Strict: every member the feed sends is one the contract's type declares.
+            let changed = try JSONValueDecoder(strict: true).decode(CampaignChanged.self, from: try #require(message["params"]))
+            #expect(changed.fundraiser?.title == "Bus ads, round two")
+            #expect(changed.events?.first { $0.id == "connect-2027-protest" }?.status == .cancelled)
+        }
+    }
+
     @Test func subscribingToNothingIsInvalid() async throws {
         let h = try await Harness.make()
         #expect(await h.errorCode("campaign.subscribe", .parse(#"{"topics":[]}"#), role: .public) == -32602)

@@ -88,8 +88,8 @@ struct Harness {
 
     /// A typed call through the dispatcher, as a frontend would make it.
     func call<M: RPCMethod>(_ method: M, role: Role = .admin) async throws -> M.Result {
-        let params = try JSONParser.parse(Array(JSONEncoder().encode(method)))
-        let reply = await raw(method: M.name, params: params, role: role)
+        let params = try JSONValueEncoder().encode(method)
+        let reply = await raw(method: M.method, params: params, role: role)
         if let error = reply["error"] {
             throw try JSONValueDecoder(strict: false).decode(ResponseError.self, from: error)
         }

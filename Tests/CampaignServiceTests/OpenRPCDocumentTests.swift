@@ -23,7 +23,7 @@ import Testing
         let h = try await Harness.make()
         let documented = Set(methods.compactMap { $0["name"]?.stringValue })
         #expect(documented == Set(h.core.registry.names))
-        #expect(Set(Methods.all.map { $0.name }) == documented)
+        #expect(Set(Methods.all.map { $0.method }) == documented)
     }
 
     @Test func documentedRolesMatchTheRegistry() async throws {
@@ -87,7 +87,7 @@ import Testing
                     for key in schema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
                         #expect(got[key] != nil, "\(name) result lacks required \(key)")
                     }
-                    if name != Discover.name {
+                    if name != Discover.method {
                         for key in got.keys { #expect(properties[key] != nil, "\(name) result has undocumented \(key)") }
                     }
                 }
@@ -125,7 +125,7 @@ import Testing
         let h = try await Harness.make()
         let publicDoc = await h.raw(method: "rpc.discover", role: .public)
         let publicNames = Set(publicDoc["result"]?["methods"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? [])
-        let expected = Set(Methods.all.filter { $0.role == .public }.map { $0.name })
+        let expected = Set(Methods.all.filter { $0.role == .public }.map { $0.method })
         #expect(publicNames == expected)
         let adminDoc = await h.raw(method: "rpc.discover", role: .admin)
         #expect(adminDoc["result"]?["methods"]?.arrayValue?.count == Methods.all.count)

@@ -202,8 +202,7 @@ import Testing
         let client = ClientInfo(ip: "203.0.113.9", userAgent: "test")
         var replies: [JSONValue] = []
         for i in 0..<5 {
-            let params = try JSONParser.parse(
-                Array(JSONEncoder().encode(SignLetter(name: "Bot \(i)", email: "bot\(i)@example.org", client: client))))
+            let params = try JSONValueEncoder().encode(SignLetter(name: "Bot \(i)", email: "bot\(i)@example.org", client: client))
             var reply = await h.raw(method: "letter.sign", params: params, role: .public)
             // The counts in the reply move with pending signatures; the rest of the reply is the same.
             if case .object(var members) = reply, case .object(var result)? = members["result"] {

@@ -68,6 +68,10 @@ extension JSONValue: Codable {
     }
 
     public func encode(to encoder: any Encoder) throws {
+        if let tree = encoder as? any JSONValueEncoding {
+            tree.store(self)
+            return
+        }
         switch self {
         case .null:
             var c = encoder.singleValueContainer()

@@ -102,6 +102,17 @@ private func unbox<T: Decodable>(_ type: T.Type, _ value: JSONValue, _ path: [an
     case is Double.Type:
         guard case .number(let text) = value, let d = Double(text) else { throw mismatch("a number", value, path) }
         return d as! T
+    case let integer as any FixedWidthInteger.Type:
+        // The other widths: left to their own `init(from:)`, they would ask for themselves again, forever.
+        guard case .number(let text) = value else { throw mismatch("an integer", value, path) }
+        guard let i = integer.init(text, radix: 10) else {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: path, debugDescription: "expected an integer in range of \(type), got \(text)"))
+        }
+        return i as! T
+    case is Float.Type:
+        guard case .number(let text) = value, let f = Float(text) else { throw mismatch("a number", value, path) }
+        return f as! T
     default:
         return try T(from: TreeDecoder(value: value, codingPath: path, tracker: tracker))
     }

@@ -144,7 +144,7 @@ public struct TweetDefinition: Codable, Sendable, Hashable {
 
 /// `campaign.import`: applies a definition. Updates by id; never deletes signatures, pledges or RSVPs.
 public struct ImportCampaign: RPCMethod {
-    public static let name = "campaign.import"
+    public static let method = "campaign.import"
     public static let role = Role.admin
 
     public var definition: CampaignDefinition
@@ -168,7 +168,7 @@ public struct ImportCampaign: RPCMethod {
 /// `campaign.get`: everything the campaign page shows, in one call. `letter` is null on a public
 /// listener while it is a draft; `fundraiser` is null when the campaign has none.
 public struct GetCampaign: ParameterlessMethod {
-    public static let name = "campaign.get"
+    public static let method = "campaign.get"
     public static let role = Role.public
     public init() {}
 
@@ -208,7 +208,7 @@ public enum Topic: String, WireEnum {
 /// subscribed topic that changed, at most about four a second, including changes made by other
 /// processes on the same database. Topics add up over calls.
 public struct Subscribe: RPCMethod {
-    public static let name = "campaign.subscribe"
+    public static let method = "campaign.subscribe"
     public static let role = Role.public
 
     public var topics: [Topic]
@@ -223,7 +223,7 @@ public struct Subscribe: RPCMethod {
 
 /// `campaign.unsubscribe`: without `topics`, from everything.
 public struct Unsubscribe: RPCMethod {
-    public static let name = "campaign.unsubscribe"
+    public static let method = "campaign.unsubscribe"
     public static let role = Role.public
     public typealias Result = Subscribe.Result
 
@@ -232,8 +232,8 @@ public struct Unsubscribe: RPCMethod {
 }
 
 /// `campaign.changed`, sent by the service: the new figures of the topics that changed.
-public struct CampaignChanged: Codable, Sendable, Hashable {
-    public static let name = "campaign.changed"
+public struct CampaignChanged: RPCNotification, Hashable {
+    public static let method = "campaign.changed"
 
     public var signatures: SignatureCounts?
     public var fundraiser: Fundraiser?

@@ -1,6 +1,6 @@
 /// `events.list`: every event, soonest first.
 public struct ListEvents: ParameterlessMethod {
-    public static let name = "events.list"
+    public static let method = "events.list"
     public static let role = Role.public
     public init() {}
 
@@ -12,7 +12,7 @@ public struct ListEvents: ParameterlessMethod {
 
 /// `events.get`.
 public struct GetEvent: RPCMethod {
-    public static let name = "events.get"
+    public static let method = "events.get"
     public static let role = Role.public
     public typealias Result = Event
 
@@ -22,7 +22,7 @@ public struct GetEvent: RPCMethod {
 
 /// `events.create`: `id` is generated when absent.
 public struct CreateEvent: RPCMethod {
-    public static let name = "events.create"
+    public static let method = "events.create"
     public static let role = Role.admin
     public typealias Result = Event
 
@@ -54,7 +54,7 @@ public struct CreateEvent: RPCMethod {
 
 /// `events.update`: a larger capacity promotes waiting RSVPs; a capacity below the people going is `-32002`.
 public struct UpdateEvent: RPCMethod {
-    public static let name = "events.update"
+    public static let method = "events.update"
     public static let role = Role.admin
     public typealias Result = Event
 
@@ -130,7 +130,7 @@ public struct UpdateEvent: RPCMethod {
 
 /// `events.cancel`: every RSVP holder gets `event.cancelled`; idempotent.
 public struct CancelEvent: RPCMethod {
-    public static let name = "events.cancel"
+    public static let method = "events.cancel"
     public static let role = Role.admin
     public typealias Result = Event
 
@@ -142,7 +142,7 @@ public struct CancelEvent: RPCMethod {
 /// fits, else `waitlisted`) until the person confirms by token or the hold runs out. The reply is the
 /// same for a repeat; the `rsvp.confirm` message says which.
 public struct CreateRSVP: RPCMethod {
-    public static let name = "rsvps.create"
+    public static let method = "rsvps.create"
     public static let role = Role.public
 
     public var eventId: String
@@ -174,7 +174,7 @@ public struct CreateRSVP: RPCMethod {
 
 /// `rsvps.export`: an event's RSVPs, oldest first, for organisers.
 public struct ExportRSVPs: RPCMethod {
-    public static let name = "rsvps.export"
+    public static let method = "rsvps.export"
     public static let role = Role.admin
     public typealias Result = Page<RSVPRecord>
 
@@ -194,7 +194,7 @@ public struct ExportRSVPs: RPCMethod {
 
 /// `rsvps.checkIn`: marks a `going` RSVP as arrived; idempotent.
 public struct CheckInRSVP: RPCMethod {
-    public static let name = "rsvps.checkIn"
+    public static let method = "rsvps.checkIn"
     public static let role = Role.admin
     public typealias Result = RSVPRecord
 

@@ -1,6 +1,6 @@
 /// `fundraiser.get`: the pledge drive and its exact totals; `-32001` when the campaign has none.
 public struct GetFundraiser: ParameterlessMethod {
-    public static let name = "fundraiser.get"
+    public static let method = "fundraiser.get"
     public static let role = Role.public
     public typealias Result = Fundraiser
     public init() {}
@@ -8,7 +8,7 @@ public struct GetFundraiser: ParameterlessMethod {
 
 /// `fundraiser.update`: changes what is given; the totals are the service's.
 public struct UpdateFundraiser: RPCMethod {
-    public static let name = "fundraiser.update"
+    public static let method = "fundraiser.update"
     public static let role = Role.admin
     public typealias Result = Fundraiser
 
@@ -39,7 +39,7 @@ public struct UpdateFundraiser: RPCMethod {
 /// `pledges.create`: a promise of money in the fundraiser's currency, within its minimum and maximum.
 /// A repeated `idempotencyKey` from the same email creates nothing new.
 public struct CreatePledge: RPCMethod {
-    public static let name = "pledges.create"
+    public static let method = "pledges.create"
     public static let role = Role.public
 
     public var name: String
@@ -72,7 +72,7 @@ public struct CreatePledge: RPCMethod {
 
 /// `pledges.recent`: the latest confirmed (or paid) pledges whose pledgers chose `showName`.
 public struct RecentPledges: RPCMethod {
-    public static let name = "pledges.recent"
+    public static let method = "pledges.recent"
     public static let role = Role.public
 
     /// 1...100, default 10.
@@ -87,7 +87,7 @@ public struct RecentPledges: RPCMethod {
 
 /// `pledges.export`: every pledge, oldest first, for organisers.
 public struct ExportPledges: RPCMethod {
-    public static let name = "pledges.export"
+    public static let method = "pledges.export"
     public static let role = Role.admin
     public typealias Result = Page<PledgeRecord>
 
@@ -106,7 +106,7 @@ public struct ExportPledges: RPCMethod {
 /// `pledges.setStatus`: record payment, refund or cancellation; a transition the state machine does not
 /// allow is `-32002`.
 public struct SetPledgeStatus: RPCMethod {
-    public static let name = "pledges.setStatus"
+    public static let method = "pledges.setStatus"
     public static let role = Role.admin
     public typealias Result = PledgeRecord
 

@@ -1,6 +1,6 @@
 /// `letter.get`: the letter. On a public listener a draft is `-32001`.
 public struct GetLetter: ParameterlessMethod {
-    public static let name = "letter.get"
+    public static let method = "letter.get"
     public static let role = Role.public
     public typealias Result = Letter
     public init() {}
@@ -8,7 +8,7 @@ public struct GetLetter: ParameterlessMethod {
 
 /// `letter.update`: optimistic concurrency through `expectedVersion` (stale is `-32002`).
 public struct UpdateLetter: RPCMethod {
-    public static let name = "letter.update"
+    public static let method = "letter.update"
     public static let role = Role.admin
     public typealias Result = Letter
 
@@ -30,7 +30,7 @@ public struct UpdateLetter: RPCMethod {
 
 /// `letter.setStatus`: open or close the letter (or return it to draft).
 public struct SetLetterStatus: RPCMethod {
-    public static let name = "letter.setStatus"
+    public static let method = "letter.setStatus"
     public static let role = Role.admin
     public typealias Result = Letter
 

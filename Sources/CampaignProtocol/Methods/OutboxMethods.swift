@@ -56,7 +56,7 @@ public struct OutboxMessage: Codable, Sendable, Hashable {
 
 /// `outbox.claim`: lease up to `limit` (1...100, default 20) messages for `leaseSeconds` (10...3600, default 300).
 public struct ClaimOutbox: RPCMethod {
-    public static let name = "outbox.claim"
+    public static let method = "outbox.claim"
     public static let role = Role.admin
 
     public var limit: Int?
@@ -75,7 +75,7 @@ public struct ClaimOutbox: RPCMethod {
 
 /// `outbox.ack`: the messages were sent; delete them. Unknown ids are ignored (a repeat ack is harmless).
 public struct AckOutbox: RPCMethod {
-    public static let name = "outbox.ack"
+    public static let method = "outbox.ack"
     public static let role = Role.admin
 
     public var ids: [String]

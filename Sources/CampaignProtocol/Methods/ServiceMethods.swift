@@ -1,6 +1,6 @@
 /// `rpc.discover`: the OpenRPC document. On a public listener it lists the public methods only.
 public struct Discover: ParameterlessMethod {
-    public static let name = "rpc.discover"
+    public static let method = "rpc.discover"
     public static let role = Role.public
     public typealias Result = JSONValue
     public init() {}
@@ -8,7 +8,7 @@ public struct Discover: ParameterlessMethod {
 
 /// `service.health`.
 public struct ServiceHealth: ParameterlessMethod {
-    public static let name = "service.health"
+    public static let method = "service.health"
     public static let role = Role.public
     public init() {}
 
@@ -24,7 +24,7 @@ public struct ServiceHealth: ParameterlessMethod {
 
 /// `service.stats`: counters for organisers.
 public struct ServiceStats: ParameterlessMethod {
-    public static let name = "service.stats"
+    public static let method = "service.stats"
     public static let role = Role.admin
     public init() {}
 
@@ -143,7 +143,7 @@ public struct ServiceStats: ParameterlessMethod {
 /// with `PRAGMA integrity_check`. Reads the whole database: for organisers and fault tests, not for
 /// every request.
 public struct CheckService: ParameterlessMethod {
-    public static let name = "service.check"
+    public static let method = "service.check"
     public static let role = Role.admin
     public init() {}
 

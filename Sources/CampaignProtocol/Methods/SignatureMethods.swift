@@ -1,7 +1,7 @@
 /// `letter.sign`: one signature per canonical email. The reply is the same whether or not the person
 /// signed before, and carries nothing read from the database; what differs goes to them by email.
 public struct SignLetter: RPCMethod {
-    public static let name = "letter.sign"
+    public static let method = "letter.sign"
     public static let role = Role.public
 
     public var name: String
@@ -44,7 +44,7 @@ public struct SignLetter: RPCMethod {
 
 /// `signatures.count`: exact and O(1). Confirmed figures on a public listener; the admin listener adds `pending`.
 public struct CountSignatures: ParameterlessMethod {
-    public static let name = "signatures.count"
+    public static let method = "signatures.count"
     public static let role = Role.public
     public typealias Result = SignatureCounts
     public init() {}
@@ -56,7 +56,7 @@ public enum SignatureFilter: String, WireEnum {
 
 /// `signatures.list`: newest first, confirmed signers who chose `showName` and are not hidden.
 public struct ListSignatures: RPCMethod {
-    public static let name = "signatures.list"
+    public static let method = "signatures.list"
     public static let role = Role.public
     public typealias Result = Page<PublicSignature>
 
@@ -74,7 +74,7 @@ public struct ListSignatures: RPCMethod {
 
 /// `signatures.export`: every field of every signature, oldest first, for organisers.
 public struct ExportSignatures: RPCMethod {
-    public static let name = "signatures.export"
+    public static let method = "signatures.export"
     public static let role = Role.admin
     public typealias Result = Page<SignatureRecord>
 
@@ -96,7 +96,7 @@ public enum ModerationAction: String, WireEnum {
 
 /// `signatures.moderate`: hide, feature, invalidate, or accept a suspect.
 public struct ModerateSignature: RPCMethod {
-    public static let name = "signatures.moderate"
+    public static let method = "signatures.moderate"
     public static let role = Role.admin
     public typealias Result = SignatureRecord
 

@@ -42,7 +42,7 @@ public struct TokenRecord: Codable, Sendable, Hashable {
 
 /// `tokens.get`: an unknown token is `-32001`.
 public struct GetToken: RPCMethod {
-    public static let name = "tokens.get"
+    public static let method = "tokens.get"
     public static let role = Role.public
     public typealias Result = TokenRecord
     public var token: String
@@ -51,7 +51,7 @@ public struct GetToken: RPCMethod {
 
 /// `tokens.confirm`: idempotent (mail scanners follow links); allowed up to 24 hours after the letter closes.
 public struct ConfirmToken: RPCMethod {
-    public static let name = "tokens.confirm"
+    public static let method = "tokens.confirm"
     public static let role = Role.public
     public typealias Result = TokenRecord
     public var token: String
@@ -60,7 +60,7 @@ public struct ConfirmToken: RPCMethod {
 
 /// `tokens.cancel`: withdraws the signature, erasing the person's details; idempotent.
 public struct CancelToken: RPCMethod {
-    public static let name = "tokens.cancel"
+    public static let method = "tokens.cancel"
     public static let role = Role.public
     public typealias Result = TokenRecord
     public var token: String

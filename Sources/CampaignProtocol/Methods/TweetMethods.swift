@@ -1,6 +1,6 @@
 /// `tweets.list`: the ready-made tweets, in the organisers' order.
 public struct ListTweets: ParameterlessMethod {
-    public static let name = "tweets.list"
+    public static let method = "tweets.list"
     public static let role = Role.public
     public init() {}
 
@@ -12,7 +12,7 @@ public struct ListTweets: ParameterlessMethod {
 
 /// `tweets.set`: replaces the tweets (click counts of ids kept are kept).
 public struct SetTweets: RPCMethod {
-    public static let name = "tweets.set"
+    public static let method = "tweets.set"
     public static let role = Role.admin
     public typealias Result = ListTweets.Result
 
@@ -21,8 +21,8 @@ public struct SetTweets: RPCMethod {
 }
 
 /// `tweets.click`: a notification that counts a click (sent with an id, it is answered too).
-public struct ClickTweet: RPCMethod {
-    public static let name = "tweets.click"
+public struct ClickTweet: RPCMethod, RPCNotification {
+    public static let method = "tweets.click"
     public static let role = Role.public
 
     public var tweetId: String

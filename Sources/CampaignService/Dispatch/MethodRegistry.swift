@@ -35,8 +35,8 @@ public struct MethodRegistry: Sendable {
 
     /// Registers a typed handler: params are decoded strictly (unknown fields refused).
     mutating func register<M: RPCMethod>(_ method: M.Type, _ body: @escaping @Sendable (M, CallContext) async throws -> M.Result) {
-        precondition(handlers[M.name] == nil, "\(M.name) registered twice")
-        handlers[M.name] = Handler(role: M.role) { params, context in
+        precondition(handlers[M.method] == nil, "\(M.method) registered twice")
+        handlers[M.method] = Handler(role: M.role) { params, context in
             let decoded: M
             do {
                 decoded = try JSONValueDecoder(strict: true).decode(M.self, from: params)
@@ -53,8 +53,8 @@ public struct MethodRegistry: Sendable {
     mutating func registerRaw<M: ParameterlessMethod>(
         _ method: M.Type, _ body: @escaping @Sendable (CallContext) async throws -> [UInt8]
     ) {
-        precondition(handlers[M.name] == nil, "\(M.name) registered twice")
-        handlers[M.name] = Handler(role: M.role) { params, context in
+        precondition(handlers[M.method] == nil, "\(M.method) registered twice")
+        handlers[M.method] = Handler(role: M.role) { params, context in
             do {
                 _ = try JSONValueDecoder(strict: true).decode(M.self, from: params)
             } catch let error as DecodingError {
@@ -67,11 +67,9 @@ public struct MethodRegistry: Sendable {
 
 enum JSONCoding {
     /// One encoder for every reply: `encode` keeps no state between calls.
-    static let shared = encoder()
-
-    static func encoder() -> JSONEncoder {
+    static let shared: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return encoder
-    }
+    }()
 }

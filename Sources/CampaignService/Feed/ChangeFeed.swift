@@ -75,7 +75,7 @@ public final class ChangeFeed: Sendable {
             var params: [String: JSONValue] = [:]
             for (topic, value) in pending { params[topic.rawValue] = value }
             let message: JSONValue = .object([
-                "jsonrpc": .string("2.0"), "method": .string(CampaignChanged.name), "params": .object(params),
+                "jsonrpc": .string("2.0"), "method": .string(CampaignChanged.method), "params": .object(params),
             ])
             return Array(JSONWriter.string(message).utf8)
         }
@@ -175,14 +175,14 @@ extension CampaignStore {
     /// The figures each topic's subscribers get, per role, read in one transaction.
     func topicFigures() async throws -> [Role: [Topic: JSONValue]] {
         let now = clock()
-        func json(_ value: some Encodable) throws -> JSONValue { try JSONParser.parse(Array(JSONCoding.encoder().encode(value))) }
+        let encoder = JSONValueEncoder()
         return try reading { db in
             let fundraiser = try StoredFundraiser.fetch(db)?.view(at: now)
             var figures: [Role: [Topic: JSONValue]] = [:]
             for role in [Role.public, .admin] {
                 figures[role] = [
-                    .signatures: try json(Counters.signatureCounts(db, role: role)), .events: try json(Self.events(db, role: role)),
-                    .fundraiser: try fundraiser.map(json) ?? .null,
+                    .signatures: try encoder.encode(Counters.signatureCounts(db, role: role)),
+                    .events: try encoder.encode(Self.events(db, role: role)), .fundraiser: try fundraiser.map(encoder.encode) ?? .null,
                 ]
             }
             return figures

@@ -20,7 +20,7 @@ struct DiscoveryDocument: Sendable {
         admin = Array(JSONWriter.string(document).utf8)
         let publicMethods = methods.filter { method in
             guard let name = method["name"]?.stringValue else { return false }
-            return name == Discover.name || registry.role(of: name) == .public
+            return name == Discover.method || registry.role(of: name) == .public
         }
         members["methods"] = .array(publicMethods)
         if case .object(var components)? = members["components"] {

@@ -70,5 +70,5 @@ final class FastCountHandler: ChannelInboundHandler {
         }
     }
 
-    static let method = Array(CountSignatures.name.utf8)
+    static let method = Array(CountSignatures.method.utf8)
 }
