@@ -50,6 +50,136 @@ import Testing
         await h.raw(method: method, params: Self.request(method, fields), role: .public)["error"]?["data"]?["reason"]?.stringValue
     }
 
+    // MARK: Text that cannot be inflated
+
+    @Test func lengthCountsUnicodeScalarsNotCharacters() async throws {
+        let h = try await Harness.make()
+        // One letter and 115,000 combining marks is one character, and 115,001 scalars.
+        let tower = "a" + String(repeating: "\u{301}", count: 115_000)
+        #expect(await refusedField(h, "letter.sign", #""name":\#(Self.literal(tower))"#) == "name")
+        // 51 x-acute (no precomposed form): 51 characters, 102 scalars, over the 100 of a name.
+        let accented = String(repeating: "x\u{301}", count: 51)
+        #expect(await refusedField(h, "letter.sign", #""name":\#(Self.literal(accented))"#) == "name")
+        #expect(await reason(h, "letter.sign", #""name":\#(Self.literal(accented))"#)?.contains("100") == true)
+        // 50 of them are 100 scalars: accepted, and kept as sent.
+        let fifty = String(repeating: "x\u{301}", count: 50)
+        #expect(await refusedField(h, "letter.sign", #""name":\#(Self.literal(fifty))"#) == nil)
+        #expect(try await h.exportAll().first?.name?.unicodeScalars.count == 100)
+        // A comment's 500 counts scalars too.
+        let comment = String(repeating: "x\u{301}\u{302}", count: 167)  // 167 characters, 501 scalars
+        #expect(await refusedField(h, "letter.sign", #""comment":\#(Self.literal(comment))"#) == "comment")
+    }
+
+    @Test(arguments: ["\u{202A}", "\u{202B}", "\u{202C}", "\u{202D}", "\u{202E}", "\u{2066}", "\u{2067}", "\u{2068}", "\u{2069}"])
+    func bidirectionalControlsAreRefusedNamingTheField(control: String) async throws {
+        let h = try await Harness.make()
+        let text = Self.literal("Ada \(control)fdp.exe")
+        #expect(await refusedField(h, "letter.sign", #""name":\#(text)"#) == "name")
+        #expect(await reason(h, "letter.sign", #""name":\#(text)"#)?.contains("bidirectional") == true)
+        #expect(await refusedField(h, "letter.sign", #""organization":\#(text)"#) == "organization")
+        #expect(await refusedField(h, "letter.sign", #""comment":\#(text)"#) == "comment")
+        #expect(await refusedField(h, "pledges.create", #""message":\#(text)"#) == "message")
+        #expect(try await h.exportAll().isEmpty)
+    }
+
+    @Test func directionMarksAreAllowedInsideText() async throws {
+        let h = try await Harness.make()
+        // Right-to-left text mixed with numbers and Latin needs the marks; they open no scope to leak from.
+        for (i, name) in [
+            "\u{5E0}\u{5D5}\u{5E2}\u{5D4} 2\u{200F}", "Ada\u{200E} \u{644}\u{64A}\u{646}\u{627}", "\u{61C}\u{645}\u{631}\u{64A}\u{645} 3",
+        ]
+        .enumerated() {
+            #expect(await refusedField(h, "letter.sign", #""name":\#(Self.literal(name)),"email":"rtl\#(i)@example.org""#) == nil)
+        }
+    }
+
+    static let invisible = [
+        "\u{200B}", "\u{200B}\u{200C}\u{200D}", "\u{2060}", "\u{3164}", "\u{3164}\u{3164}", "\u{115F}", "\u{1160}", "\u{FFA0}", "\u{FE0F}",
+        "\u{E0041}\u{E0042}", "\u{301}", "\u{301}\u{302}", "\u{2800}", "\u{AD}", "\u{180E}", "\u{200E}", "\u{2062}", "\u{34F}",
+        "\u{200B} \u{200B}",
+    ]
+
+    @Test(arguments: invisible)
+    func textOfOnlyInvisibleCharactersIsRefused(text: String) async throws {
+        let h = try await Harness.make()
+        let value = Self.literal(text)
+        for method in Self.contactMethods {
+            #expect(await refusedField(h, method, #""name":\#(value)"#) == "name", "\(method)")
+        }
+        // An optional text is refused, or, when trimming leaves nothing (Foundation trims U+200B), absent.
+        let trimsAway = text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        let optional =
+            [("letter.sign", "organization"), ("letter.sign", "comment"), ("pledges.create", "message")]
+            + Self.contactMethods.map { ($0, "source") }
+        for (method, field) in optional {
+            let refused = await refusedField(h, method, #""\#(field)":\#(value)"#)
+            #expect(refused == field || (trimsAway && refused == nil), "\(method) \(field)")
+        }
+        #expect(try await h.exportAll().allSatisfy { $0.organization == nil && $0.comment == nil && $0.source == nil })
+        #expect(try await h.call(ExportPledges()).items.allSatisfy { $0.message == nil && $0.source == nil })
+    }
+
+    @Test func textStartingWithACombiningMarkIsRefused() async throws {
+        let h = try await Harness.make()
+        // The mark would sit on whatever a page shows before the name.
+        #expect(await refusedField(h, "letter.sign", #""name":\#(Self.literal("\u{301}Ada"))"#) == "name")
+        #expect(await refusedField(h, "letter.sign", #""comment":\#(Self.literal("\u{20DD} ok"))"#) == "comment")
+    }
+
+    @Test(arguments: contactMethods)
+    func namesMustContainALetterOrDigit(method: String) async throws {
+        let h = try await Harness.make()
+        for name in ["!!!", "...", "-", "\u{1F600}", "\u{2764}\u{FE0F}"] {
+            #expect(await refusedField(h, method, #""name":\#(Self.literal(name))"#) == "name", "\(method) \(name)")
+        }
+        #expect(await reason(h, method, #""name":"?!""#)?.contains("letter or digit") == true)
+        // A mark that needs a base is not a letter on its own, nor is a Hangul filler.
+        #expect(await refusedField(h, method, #""name":\#(Self.literal("\u{3164}\u{94D}"))"#) == "name")
+        for (i, name) in ["7", "Ada \u{1F600}", "\u{D55C}"].enumerated() {
+            #expect(await refusedField(h, method, #""name":\#(Self.literal(name)),"email":"n\#(i)@example.org""#) == nil, "\(name)")
+        }
+    }
+
+    @Test func namesInEveryScriptAreAccepted() async throws {
+        let h = try await Harness.make()
+        let names = [
+            "Zo\u{EB} O'Brien-Smith", "\u{645}\u{62D}\u{645}\u{62F}", "\u{5C71}\u{7530}\u{592A}\u{90CE}", "Nguy\u{1EC5}n V\u{103}n A",
+            "\u{905}\u{928}\u{941}\u{937}\u{94D}\u{915}\u{93E}", "\u{645}\u{6CC}\u{200C}\u{62E}\u{648}\u{627}\u{647}\u{645}",
+            "\u{1F469}\u{200D}\u{1F52C} Dr. Ng", "\u{C2E0}\u{C9C0}\u{C6D0}", "\u{422}\u{430}\u{442}\u{44C}\u{44F}\u{43D}\u{430}",
+            "\u{F40}\u{FB2}\u{F74}\u{F44}", "Se\u{301}bastien",
+        ]
+        for (i, name) in names.enumerated() {
+            #expect(await refusedField(h, "letter.sign", #""name":\#(Self.literal(name)),"email":"s\#(i)@example.org""#) == nil, "\(name)")
+        }
+        #expect(try await h.exportAll().count == names.count)
+    }
+
+    // MARK: Country
+
+    @Test func countryMustBeAnAssignedISOCode() async throws {
+        let h = try await Harness.make()
+        for code in ["XX", "ZZ", "AA", "QM", "XA", "OO", "UK", "EU", "AN", "YU"] {
+            #expect(await refusedField(h, "letter.sign", #""country":"\#(code)""#) == "country", "\(code)")
+        }
+        for (i, code) in ["GB", "US", "AX", "SS", "XK", "ZW", "AD"].enumerated() {
+            #expect(await refusedField(h, "letter.sign", #""country":"\#(code)","email":"c\#(i)@example.org""#) == nil, "\(code)")
+        }
+    }
+
+    @Test func eventLocationCountryFollowsTheSameRule() async throws {
+        let h = try await Harness.make()
+        func create(_ country: String) async -> JSONValue {
+            await h.raw(
+                method: "events.create",
+                params: .parse(
+                    #"{"title":"Rally","description":"D","startsAt":"2027-04-14T08:00:00Z","timeZone":"Europe/London","location":{"city":"Leeds","country":"\#(country)"}}"#
+                ))
+        }
+        #expect(await create("ZZ")["error"]?["data"]?["field"] == .string("location.country"))
+        #expect(await create("XK")["result"] != nil)
+        #expect(await create("GB")["result"] != nil)
+    }
+
     // MARK: Money
 
     @Test(arguments: ["goal", "minimum", "maximum"])
@@ -74,6 +204,27 @@ import Testing
         let over = #""amount":{"amountMinor":9223372036854775807,"currency":"USD"}"#
         #expect(await refusedField(h, "pledges.create", over) == "amount.amountMinor")
         #expect(await reason(h, "pledges.create", over)?.contains("at most 1000000000000") == true)
+    }
+
+    // MARK: One contact
+
+    @Test(arguments: contactMethods)
+    func everyContactIsValidatedAlike(method: String) async throws {
+        let h = try await Harness.make()
+        let cases: [(String, String)] = [
+            (#""name":" ""#, "name"),
+            (#""name":\#(Self.literal("A\u{202E}B"))"#, "name"),
+            (#""email":"not-an-email""#, "email"),
+            (#""email":\#(Self.literal("a\u{200B}b@example.org"))"#, "email"),
+            (#""email":\#(Self.literal("ab@exa\u{202E}mple.org"))"#, "email"),
+            (#""source":"\#(String(repeating: "s", count: 65))""#, "source"),
+            (#""client":{"ip":"1.2.3.4.5"}"#, "client.ip"),
+            (#""client":{"ip":\#(Self.literal("1.2.3.4\u{0}x"))}"#, "client.ip"),
+            (#""client":{"userAgent":\#(Self.literal("\u{2066}"))}"#, "client.userAgent"),
+        ]
+        for (fields, field) in cases {
+            #expect(await refusedField(h, method, fields) == field, "\(method) \(fields)")
+        }
     }
 
     // MARK: Units
@@ -106,6 +257,12 @@ import Testing
         #expect(try #require(IPAddress("32.1.13.184")).rateKey.count == 4)
         #expect(try #require(IPAddress("::ffff:0:0")).rateKey == [0, 0, 0, 0])
         #expect(try #require(IPAddress("::")).rateKey == [0, 0, 0, 0, 0, 0, 0, 0])
+    }
+
+    @Test func countryTableHoldsTheAssignedCodesAndKosovo() throws {
+        #expect(TextRules.assignedCountries.filter { $0 }.count == 250)
+        #expect(try TextRules.country("XK", field: "country") == "XK")
+        #expect(throws: ResponseError.self) { try TextRules.country("gb", field: "country") }
     }
 
     @Test func moneyRulesBoundEveryAmount() throws {

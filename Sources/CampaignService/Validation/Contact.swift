@@ -18,7 +18,7 @@ struct ValidatedContact: Sendable {
 
     /// Checks the contact fields of a request; the first bad one is named in the error.
     init(name: String, email: String, contactOptIn: Bool?, source: String?, client: ClientInfo?) throws(ResponseError) {
-        self.name = try TextRules.required(name, field: "name", max: TextRules.name)
+        self.name = try TextRules.personName(name, field: "name")
         self.email = try Email.validate(email)
         emailCanonical = Email.canonical(self.email)
         self.contactOptIn = contactOptIn ?? false
