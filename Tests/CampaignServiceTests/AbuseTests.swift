@@ -57,18 +57,18 @@ import Testing
 
     @Test func addressRangesMatchIPv4IPv6AndNothingElse() throws {
         let l = try lists("allow 192.0.2.0/24\nallow 2001:db8::/32\nblock 198.51.100.7\nblock 10.0.0.0/8\nblock ::ffff:198.18.0.0/111")
-        #expect(l.verdict(ip: "192.0.2.200", email: nil) == .exempt)
-        #expect(l.verdict(ip: "192.0.3.1", email: nil) == .limited)
-        #expect(l.verdict(ip: "2001:db8:ffff::1", email: nil) == .exempt)
-        #expect(l.verdict(ip: "2001:db9::1", email: nil) == .limited)
-        #expect(l.verdict(ip: "198.51.100.7", email: nil) == .blocked)
-        #expect(l.verdict(ip: "198.51.100.8", email: nil) == .limited)
-        #expect(l.verdict(ip: "10.255.1.2", email: nil) == .blocked)
+        #expect(l.verdict(ip: IPAddress("192.0.2.200"), email: nil) == .exempt)
+        #expect(l.verdict(ip: IPAddress("192.0.3.1"), email: nil) == .limited)
+        #expect(l.verdict(ip: IPAddress("2001:db8:ffff::1"), email: nil) == .exempt)
+        #expect(l.verdict(ip: IPAddress("2001:db9::1"), email: nil) == .limited)
+        #expect(l.verdict(ip: IPAddress("198.51.100.7"), email: nil) == .blocked)
+        #expect(l.verdict(ip: IPAddress("198.51.100.8"), email: nil) == .limited)
+        #expect(l.verdict(ip: IPAddress("10.255.1.2"), email: nil) == .blocked)
         // An IPv4-mapped range covers the IPv4 addresses it maps, in either spelling.
-        #expect(l.verdict(ip: "198.19.255.255", email: nil) == .blocked)
-        #expect(l.verdict(ip: "::ffff:10.1.1.1", email: nil) == .blocked)
+        #expect(l.verdict(ip: IPAddress("198.19.255.255"), email: nil) == .blocked)
+        #expect(l.verdict(ip: IPAddress("::ffff:10.1.1.1"), email: nil) == .blocked)
         #expect(l.verdict(ip: nil, email: nil) == .limited)
-        #expect(try lists("allow 0.0.0.0/0").verdict(ip: "2001:db8::1", email: nil) == .limited)
+        #expect(try lists("allow 0.0.0.0/0").verdict(ip: IPAddress("2001:db8::1"), email: nil) == .limited)
     }
 
     @Test func blockedAddressSignsAsSuspectWithTheSameReply() async throws {
@@ -170,5 +170,80 @@ import Testing
         h.clock.advance(seconds: 601)
         _ = await sign(h, "later@example.org", ip: "192.0.2.1")
         #expect(try rows() == 1)
+    }
+
+    // MARK: One address, however spelled
+
+    static let spellingsOfOneAddress = ["1.2.3.4", "::ffff:1.2.3.4", "::FFFF:1.2.3.4", "0:0:0:0:0:ffff:1.2.3.4", "::ffff:0102:0304"]
+
+    @Test func spellingsOfOneAddressCountAsOneAddress() async throws {
+        let h = try await Harness.make()
+        for (i, ip) in Self.spellingsOfOneAddress.enumerated() { _ = await sign(h, "spelling\(i)@example.org", ip: ip) }
+        // A burst of three: the fourth and fifth are over it, whatever the spelling.
+        #expect(try await Set(suspects(h)) == ["spelling3@example.org", "spelling4@example.org"])
+    }
+
+    @Test func ipv6AddressesInOneSlash64CountAsOneAddress() async throws {
+        let h = try await Harness.make()
+        let oneNetwork = ["2001:db8:1:2::1", "2001:DB8:1:2:0:0:0:2", "2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:0db8:0001:0002::abcd"]
+        for (i, ip) in oneNetwork.enumerated() { _ = await sign(h, "net\(i)@example.org", ip: ip) }
+        // The neighbouring /64 is someone else.
+        for i in 0..<3 { _ = await sign(h, "next\(i)@example.org", ip: "2001:db8:1:3::\(i + 1)") }
+        #expect(try await suspects(h) == ["net3@example.org"])
+    }
+
+    @Test func pledgesAndRSVPsCountOneAddressHoweverSpelled() async throws {
+        let h = try await Harness.make()
+        var pledgeCodes: [Int?] = []
+        var rsvpCodes: [Int?] = []
+        for (i, ip) in Self.spellingsOfOneAddress.enumerated() {
+            pledgeCodes.append(
+                await h.errorCode(
+                    "pledges.create",
+                    .parse(
+                        #"{"name":"P","email":"p\#(i)@example.org","amount":{"amountMinor":500,"currency":"USD"},"client":{"ip":"\#(ip)"}}"#
+                    ),
+                    role: .public))
+        }
+        for (i, ip) in (Self.spellingsOfOneAddress + ["::ffff:1.2.3.4"]).enumerated() {
+            rsvpCodes.append(
+                await h.errorCode(
+                    "rsvps.create",
+                    .parse(#"{"eventId":"\#(Self.protest)","name":"R","email":"r\#(i)@example.org","client":{"ip":"\#(ip)"}}"#),
+                    role: .public))
+        }
+        #expect(pledgeCodes == [nil, nil, nil, -32004, -32004])
+        #expect(rsvpCodes == [nil, nil, nil, nil, nil, -32004])
+    }
+
+    @Test func addressesAreRecordedInTheirNormalForm() async throws {
+        let h = try await Harness.make()
+        let spellings = ["::FFFF:1.2.3.4": "1.2.3.4", "2001:DB8:0:0:0:0:0:1": "2001:db8::1", "2001:0db8::0:1:0:0:1": "2001:db8::1:0:0:1"]
+        for (i, ip) in spellings.keys.sorted().enumerated() { _ = await sign(h, "norm\(i)@example.org", ip: ip) }
+        let recorded = try await h.exportAll().compactMap { $0.client?.ip }
+        #expect(Set(recorded) == Set(spellings.values))
+    }
+
+    @Test func blockListMatchesEverySpellingOfAnAddress() async throws {
+        let h = try await Harness.make(abuse: AbusePolicy(try lists("block 1.2.3.4\nblock 2001:db8:9::/48")))
+        for (i, ip) in (Self.spellingsOfOneAddress + ["2001:DB8:9:0:0::7"]).enumerated() { _ = await sign(h, "b\(i)@example.org", ip: ip) }
+        _ = await sign(h, "free@example.org", ip: "1.2.3.5")
+        #expect(try await suspects(h).count == 6)
+    }
+
+    @Test func tweetClickVisitorIsOneAddressHoweverSpelled() async throws {
+        let h = try await Harness.make()
+        let connection = CallContext(role: .public, clicks: ClickThrottle())
+        func counted(_ ip: String) async -> Bool? {
+            let frame = #"{"jsonrpc":"2.0","id":1,"method":"tweets.click","params":{"tweetId":"tweet-1","client":{"ip":"\#(ip)"}}}"#
+            guard let reply = await h.core.dispatcher.respond(to: Array(frame.utf8), context: connection) else { return nil }
+            guard case .bool(let counted)? = (try? JSONParser.parse(reply))?["result"]?["counted"] else { return nil }
+            return counted
+        }
+        var clicks: [Bool?] = []
+        for ip in Self.spellingsOfOneAddress + ["2001:db8:5:5::1", "2001:DB8:5:5::2", "2001:db8:5:6::1"] {
+            clicks.append(await counted(ip))
+        }
+        #expect(clicks == [true, false, false, false, false, true, false, true])
     }
 }

@@ -676,3 +676,30 @@ enum LeakScanner {
         }
     }
 }
+
+// MARK: - One address, however spelled
+
+extension PrivacyWireTests {
+    /// Per-address limits key on the parsed address: five spellings of one IPv4 address, and four addresses
+    /// of one IPv6 /64, are one address each against a burst of three, over the public socket.
+    @Test func spellingsOfOneAddressAreOneAddressOnTheWire() throws {
+        let dir = try Paths.temporaryDirectory()
+        let server = try PrivacyFlow.start(dir)
+        defer { server.stop() }
+        let web = try LineClient(path: dir + "/public.sock")
+        let admin = try LineClient(path: dir + "/admin.sock")
+        let spellings = ["1.2.3.4", "::ffff:1.2.3.4", "::FFFF:1.2.3.4", "0:0:0:0:0:ffff:1.2.3.4", "::ffff:0102:0304"]
+        let network = ["2001:db8:7:7::1", "2001:DB8:7:7:0:0:0:2", "2001:0db8:0007:0007:ffff::", "2001:db8:7:7:1:2:3:4"]
+        for (i, ip) in (spellings + network).enumerated() {
+            let reply = try web.call(
+                "letter.sign", #"{"name":"Spelling \#(i)","email":"spelling\#(i)@example.net","client":{"ip":"\#(ip)"}}"#)
+            #expect(JSON.result(reply)?["accepted"] as? Bool == true, "\(ip): \(reply)")
+        }
+        let export = try #require(JSON.result(try admin.call("signatures.export", #"{"limit":100}"#))?["items"] as? [[String: Any]])
+        let suspects = export.filter { $0["status"] as? String == "suspect" }.compactMap { $0["email"] as? String }
+        #expect(Set(suspects) == ["spelling3@example.net", "spelling4@example.net", "spelling8@example.net"], "\(export)")
+        // Recorded in one spelling: organisers see one address too.
+        let addresses = export.compactMap { ($0["client"] as? [String: Any])?["ip"] as? String }
+        #expect(addresses.filter { $0 == "1.2.3.4" }.count == 5, "\(addresses)")
+    }
+}

@@ -74,7 +74,7 @@ public struct AbuseLists: Sendable, Equatable {
     }
 
     /// `email` is the canonical form.
-    func verdict(ip: String?, email: String?) -> Verdict {
+    func verdict(ip address: IPAddress?, email: String?) -> Verdict {
         if let email {
             if blockedEmails.contains(email) { return .blocked }
             if let at = email.lastIndex(of: "@") {
@@ -87,21 +87,21 @@ public struct AbuseLists: Sendable, Equatable {
                 }
             }
         }
-        guard let address = ip.flatMap(AddressRange.bytes) else { return .limited }
+        guard let address else { return .limited }
         if blockedAddresses.contains(where: { $0.contains(address) }) { return .blocked }
         if allowed.contains(where: { $0.contains(address) }) { return .exempt }
         return .limited
     }
 }
 
-/// An IPv4 or IPv6 address or CIDR range, as 16 bytes (IPv4 mapped into IPv6) and a prefix length.
+/// An IPv4 or IPv6 address or CIDR range over the 128 bits of `IPAddress` (IPv4 ranges within `::ffff:0:0/96`).
 struct AddressRange: Sendable, Equatable {
-    let network: [UInt8]
+    let network: IPAddress
     let prefix: Int
 
     init?(_ text: String) {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let address = Self.bytes(String(parts[0])) else { return nil }
+        guard let address = IPAddress(parts[0]) else { return nil }
         let isV4 = !parts[0].contains(":")
         let width = isV4 ? 32 : 128
         var prefix = width
@@ -113,24 +113,11 @@ struct AddressRange: Sendable, Equatable {
         network = Self.masked(address, self.prefix)
     }
 
-    func contains(_ address: [UInt8]) -> Bool { Self.masked(address, prefix) == network }
+    func contains(_ address: IPAddress) -> Bool { Self.masked(address, prefix) == network }
 
-    static func masked(_ bytes: [UInt8], _ prefix: Int) -> [UInt8] {
-        bytes.enumerated().map { i, byte in
-            let bits = min(max(prefix - i * 8, 0), 8)
-            return bits == 8 ? byte : byte & ~(UInt8(0xFF) >> bits)
-        }
-    }
-
-    /// 16 bytes, IPv4 as `::ffff:a.b.c.d`.
-    static func bytes(_ text: String) -> [UInt8]? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 {
-            return [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF] + withUnsafeBytes(of: &v4) { Array($0) }
-        }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, text, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
-        return nil
+    static func masked(_ address: IPAddress, _ prefix: Int) -> IPAddress {
+        func mask(_ bits: Int) -> UInt64 { bits <= 0 ? 0 : bits >= 64 ? .max : ~(UInt64.max >> bits) }
+        return IPAddress(high: address.high & mask(prefix), low: address.low & mask(prefix - 64))
     }
 }
 

@@ -31,8 +31,9 @@ public struct AbuseLimits: Sendable {
 }
 
 /// Counts new writes per address in the database, so that a limit holds across processes sharing it
-/// and across restarts. Addresses are kept as salted hashes, only for the longer window, and at most as
-/// many per address as a limit needs: the table stays as small as the traffic of the last window.
+/// and across restarts. Addresses are keyed by `IPAddress.rateKey` (an IPv4 address or an IPv6 /64, however
+/// spelled), kept as salted hashes, only for the longer window, and at most as many per address as a limit
+/// needs: the table stays as small as the traffic of the last window.
 enum AddressRate {
     enum Scope: String {
         case signature, pledge, rsvp
@@ -42,7 +43,7 @@ enum AddressRate {
     /// returns how long until it would be admitted, or nil when it is. Every new write from a limited
     /// address counts, over the limit or not.
     static func check(
-        _ db: Database, scope: Scope, ip: String?, email: String, lists: AbuseLists, limits: RateLimit, at now: Timestamp
+        _ db: Database, scope: Scope, ip: IPAddress?, email: String, lists: AbuseLists, limits: RateLimit, at now: Timestamp
     ) throws -> Int? {
         switch lists.verdict(ip: ip, email: email) {
         case .blocked: return limits.sustainedWindowSeconds * 1000
@@ -53,9 +54,9 @@ enum AddressRate {
         return try record(db, scope: scope, ip: ip, limits: limits, at: now)
     }
 
-    static func record(_ db: Database, scope: Scope, ip: String, limits: RateLimit, at now: Timestamp) throws -> Int? {
+    static func record(_ db: Database, scope: Scope, ip: IPAddress, limits: RateLimit, at now: Timestamp) throws -> Int? {
         let salt = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'salt'")) ?? ""
-        let key = Data(SHA256.hash(data: Data((salt + "|" + ip).utf8)).prefix(16))
+        let key = Data(SHA256.hash(data: Data((salt + "|").utf8) + ip.rateKey).prefix(16))
         let nowMs = now.millisecondsSince1970
         let horizon = Int64(max(limits.burstWindowSeconds, limits.sustainedWindowSeconds)) * 1000
         try sweepIfDue(db, scope: scope, before: nowMs - horizon, at: nowMs)

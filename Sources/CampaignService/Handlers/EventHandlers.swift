@@ -27,27 +27,10 @@ extension MethodRegistry {
 
 extension NewRSVP {
     init(validating p: CreateRSVP) throws(ResponseError) {
+        contact = try ValidatedContact(name: p.name, email: p.email, contactOptIn: p.contactOptIn, source: p.source, client: p.client)
         eventId = p.eventId
-        name = try TextRules.required(p.name, field: "name", max: TextRules.name)
-        email = try Email.validate(p.email)
-        emailCanonical = Email.canonical(email)
         guests = p.guests ?? 0
         guard guests >= 0 else { throw .invalidParams(field: "guests", reason: "must not be negative") }
         phone = try p.phone.flatMap { v throws(ResponseError) in try Phone.validate(v, field: "phone") }
-        contactOptIn = p.contactOptIn ?? false
-        source = try TextRules.optional(p.source, field: "source", max: TextRules.source)
-        ip = try p.client?.ip.map { v throws(ResponseError) in try IPAddress.validate(v, field: "client.ip") }
-        userAgent = try TextRules.optional(p.client?.userAgent, field: "client.userAgent", max: TextRules.userAgent)
-    }
-}
-
-/// Phone numbers as people type them: digits with `+`, spaces, dots, dashes and parentheses.
-enum Phone {
-    static func validate(_ value: String, field: String) throws(ResponseError) -> String? {
-        guard let text = try TextRules.optional(value, field: field, max: TextRules.phone) else { return nil }
-        let digits = text.unicodeScalars.filter { ("0"..."9").contains($0) }.count
-        let allowed = text.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || "+ .-()".unicodeScalars.contains($0) }
-        guard allowed, (5...20).contains(digits) else { throw .invalidParams(field: field, reason: "must be a phone number") }
-        return text
     }
 }

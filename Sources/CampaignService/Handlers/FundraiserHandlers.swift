@@ -20,16 +20,10 @@ extension MethodRegistry {
 
 extension NewPledge {
     init(validating p: CreatePledge) throws(ResponseError) {
-        name = try TextRules.required(p.name, field: "name", max: TextRules.name)
-        email = try Email.validate(p.email)
-        emailCanonical = Email.canonical(email)
+        contact = try ValidatedContact(name: p.name, email: p.email, contactOptIn: p.contactOptIn, source: p.source, client: p.client)
         amount = try MoneyRules.amount(p.amount, field: "amount")
         showName = p.showName ?? false
         message = try TextRules.optional(p.message, field: "message", max: TextRules.message, multiline: true)
-        contactOptIn = p.contactOptIn ?? false
         idempotencyKey = try TextRules.optional(p.idempotencyKey, field: "idempotencyKey", max: 128)
-        source = try TextRules.optional(p.source, field: "source", max: TextRules.source)
-        ip = try p.client?.ip.map { v throws(ResponseError) in try IPAddress.validate(v, field: "client.ip") }
-        userAgent = try TextRules.optional(p.client?.userAgent, field: "client.userAgent", max: TextRules.userAgent)
     }
 }

@@ -9,7 +9,7 @@ extension MethodRegistry {
             ListTweets.Result(items: try await store.setTweets(try TweetRules.validate(params.items, fieldPrefix: "items")))
         }
         register(ClickTweet.self) { params, context in
-            let visitor = try params.client?.ip.map { v throws(ResponseError) in try IPAddress.validate(v, field: "client.ip") }
+            let visitor = try params.client?.ip.map { v throws(ResponseError) in try IPAddress.validate(v, field: "client.ip").rateKey }
             let key = ClickThrottle.Key(tweetID: params.tweetId, visitor: visitor)
             guard context.clicks?.reserve(key, at: store.clock()) ?? true else { return ClickTweet.Result(counted: false) }
             do {
@@ -29,7 +29,8 @@ extension MethodRegistry {
 public final class ClickThrottle: Sendable {
     struct Key: Hashable {
         var tweetID: String
-        var visitor: String?
+        /// `IPAddress.rateKey`: one visitor however their address is spelled, an IPv6 /64 as one.
+        var visitor: [UInt8]?
     }
 
     static let windowMs: Int64 = 60_000

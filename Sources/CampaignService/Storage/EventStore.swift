@@ -251,17 +251,11 @@ extension EventFields {
 }
 
 /// A validated `rsvps.create`.
-struct NewRSVP: Sendable {
+struct NewRSVP: CarriesContact, Sendable {
+    var contact: ValidatedContact
     var eventId: String
-    var name: String
-    var email: String
-    var emailCanonical: String
     var guests: Int
     var phone: String?
-    var contactOptIn: Bool
-    var source: String?
-    var ip: String?
-    var userAgent: String?
 }
 
 extension CampaignStore {
@@ -341,7 +335,8 @@ extension CampaignStore {
             guard let eventSeq = event.seq else { throw ResponseError.internalError() }
             // Before looking for a repeat: a limit that only new RSVPs used up would tell a stranger
             // which email had RSVPed.
-            if let retry = try AddressRate.check(db, scope: .rsvp, ip: r.ip, email: r.emailCanonical, lists: lists, limits: limits, at: now)
+            if let retry = try AddressRate.check(
+                db, scope: .rsvp, ip: r.address, email: r.emailCanonical, lists: lists, limits: limits, at: now)
             {
                 throw ResponseError.rateLimited(retryAfterMs: retry)
             }

@@ -180,36 +180,12 @@ struct PledgeRow: Codable, FetchableRecord, MutablePersistableRecord, Sequenced,
 }
 
 /// A validated `pledges.create`; the amount is checked against the fundraiser inside the transaction.
-struct NewPledge: Sendable {
-    var name: String
-    var email: String
-    var emailCanonical: String
+struct NewPledge: CarriesContact, Sendable {
+    var contact: ValidatedContact
     var amount: Money
     var showName: Bool
     var message: String?
-    var contactOptIn: Bool
     var idempotencyKey: String?
-    var source: String?
-    var ip: String?
-    var userAgent: String?
-}
-
-/// Money rules (SPEC §3): integer minor units (the decoder refuses fractions) of an upper-case ISO 4217 code.
-enum MoneyRules {
-    static func currency(_ code: String, field: String) throws(ResponseError) -> String {
-        guard code.utf8.count == 3, code.utf8.allSatisfy({ $0 >= 65 && $0 <= 90 }) else {
-            throw .invalidParams(field: field, reason: "must be an upper-case ISO 4217 code such as \"USD\"")
-        }
-        return code
-    }
-
-    static func amount(_ money: Money, field: String, positive: Bool = true) throws(ResponseError) -> Money {
-        _ = try currency(money.currency, field: field + ".currency")
-        guard money.amountMinor >= (positive ? 1 : 0) else {
-            throw .invalidParams(field: field + ".amountMinor", reason: positive ? "must be positive" : "must not be negative")
-        }
-        return money
-    }
 }
 
 extension CampaignStore {
@@ -272,7 +248,7 @@ extension CampaignStore {
             // Before looking for a repeat: a limit that only new pledges used up would tell a stranger
             // which email had pledged with that key.
             if let retry = try AddressRate.check(
-                db, scope: .pledge, ip: p.ip, email: p.emailCanonical, lists: lists, limits: limits, at: now)
+                db, scope: .pledge, ip: p.address, email: p.emailCanonical, lists: lists, limits: limits, at: now)
             {
                 throw ResponseError.rateLimited(retryAfterMs: retry)
             }

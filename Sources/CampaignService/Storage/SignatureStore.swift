@@ -4,10 +4,8 @@ import Foundation
 import GRDB
 
 /// A validated `letter.sign`.
-struct NewSignature: Sendable {
-    var name: String
-    var email: String
-    var emailCanonical: String
+struct NewSignature: CarriesContact, Sendable {
+    var contact: ValidatedContact
     var organization: String?
     var jobTitle: String?
     var isCustomer: Bool
@@ -15,10 +13,6 @@ struct NewSignature: Sendable {
     var postalCode: String?
     var comment: String?
     var showName: Bool
-    var contactOptIn: Bool
-    var source: String?
-    var ip: String?
-    var userAgent: String?
 }
 
 /// A row of the `signature` table.
@@ -124,7 +118,7 @@ extension CampaignStore {
             // Every attempt from an address counts, a repeat too: a limit that only new emails used up
             // would tell a stranger which of the emails they sent had signed before.
             let overLimit =
-                try AddressRate.check(db, scope: .signature, ip: s.ip, email: s.emailCanonical, lists: lists, limits: limits, at: now)
+                try AddressRate.check(db, scope: .signature, ip: s.address, email: s.emailCanonical, lists: lists, limits: limits, at: now)
                 != nil
 
             let lookup = try db.cachedStatement(sql: "SELECT * FROM signature WHERE emailCanonical = ?")

@@ -9,9 +9,11 @@ enum Email {
         guard parts.count == 2, let local = parts.first, let domain = parts.last,
             !local.isEmpty, local.utf8.count <= 64, !domain.isEmpty
         else { throw .invalidParams(field: field, reason: "must be an email address") }
+        // Invisible scalars too: `a\u{200B}b@example.org` would be a second person that looks like the first.
         let localOK = local.unicodeScalars.allSatisfy { s in
             !(s.properties.isWhitespace || s == "\"" || s == "(" || s == ")" || s == "," || s == ":" || s == ";" || s == "<" || s == ">"
-                || s == "[" || s == "]" || s == "\\")
+                || s == "[" || s == "]" || s == "\\"
+                || (!s.isASCII && (s.properties.generalCategory == .format || s.properties.isDefaultIgnorableCodePoint)))
         }
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
         let domainOK =
