@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The organisers' lists (`--abuse-list FILE`, reloaded on SIGHUP), one rule a line:
 ///
@@ -123,10 +123,10 @@ struct AddressRange: Sendable, Equatable {
 
 /// The lists in force, replaced whole on reload.
 public final class AbusePolicy: Sendable {
-    private let current: Mutex<AbuseLists>
+    private let current: NIOLockedValueBox<AbuseLists>
 
-    public init(_ lists: AbuseLists = .init()) { current = Mutex(lists) }
+    public init(_ lists: AbuseLists = .init()) { current = NIOLockedValueBox(lists) }
 
-    public var lists: AbuseLists { current.withLock { $0 } }
-    public func replace(with lists: AbuseLists) { current.withLock { $0 = lists } }
+    public var lists: AbuseLists { current.withLockedValue { $0 } }
+    public func replace(with lists: AbuseLists) { current.withLockedValue { $0 = lists } }
 }

@@ -2,33 +2,7 @@ import CampaignProtocol
 import Crypto
 import Foundation
 import GRDB
-import Synchronization
-
-/// Per-address limits (SPEC §5): a burst and a sustained window.
-public struct RateLimit: Sendable {
-    public var burst: Int
-    public var burstWindowSeconds: Int
-    public var sustained: Int
-    public var sustainedWindowSeconds: Int
-
-    public init(burst: Int, burstWindowSeconds: Int = 60, sustained: Int, sustainedWindowSeconds: Int = 600) {
-        self.burst = burst
-        self.burstWindowSeconds = burstWindowSeconds
-        self.sustained = sustained
-        self.sustainedWindowSeconds = sustainedWindowSeconds
-    }
-}
-
-/// The limits of each kind of write.
-public struct AbuseLimits: Sendable {
-    /// Over it a signature is kept as `suspect` (defaults as the UK Parliament petitions site).
-    public var signing = RateLimit(burst: 3, sustained: 10)
-    /// Over these, `-32004`.
-    public var pledging = RateLimit(burst: 3, sustained: 10, sustainedWindowSeconds: 3600)
-    public var rsvping = RateLimit(burst: 5, sustained: 20)
-
-    public init() {}
-}
+import NIOConcurrencyHelpers
 
 /// Counts new writes per address in the database, so that a limit holds across processes sharing it
 /// and across restarts. Addresses are keyed by `IPAddress.rateKey` (an IPv4 address or an IPv6 /64, however
@@ -90,10 +64,10 @@ enum AddressRate {
     }
 
     /// Addresses not seen again leave their rows behind; once a minute a write clears what has aged out.
-    private static let lastSweep = Mutex<[Scope: Int64]>([:])
+    private static let lastSweep = NIOLockedValueBox<[Scope: Int64]>([:])
 
     static func sweepIfDue(_ db: Database, scope: Scope, before horizon: Int64, at nowMs: Int64) throws {
-        let due = lastSweep.withLock { last in
+        let due = lastSweep.withLockedValue { last in
             guard nowMs - (last[scope] ?? 0) >= 60_000 || nowMs < (last[scope] ?? 0) else { return false }
             last[scope] = nowMs
             return true
