@@ -13,7 +13,9 @@ extension MethodRegistry {
             let id = try params.id.map { v throws(ResponseError) in try EventFields.id(v, field: "id") } ?? Random.id(prefix: "ev")
             return try await store.createEvent(id: id, fields: fields)
         }
-        register(UpdateEvent.self) { params, _ in try await store.updateEvent(params) }
+        register(UpdateEvent.self) { params, _ in
+            try await store.updateEvent(id: params.eventId, changes: try EventChanges(validating: params))
+        }
         register(CancelEvent.self) { params, _ in try await store.cancelEvent(id: params.eventId) }
         register(CreateRSVP.self) { params, _ in try await store.createRSVP(try NewRSVP(validating: params)) }
         register(ExportRSVPs.self) { params, _ in

@@ -4,7 +4,7 @@ extension MethodRegistry {
     /// `fundraiser.get`, `fundraiser.update`, `pledges.create`, `pledges.recent`, `pledges.export`, `pledges.setStatus`.
     mutating func registerFundraiserHandlers(store: CampaignStore) {
         register(GetFundraiser.self) { _, _ in try await store.fundraiser() }
-        register(UpdateFundraiser.self) { params, _ in try await store.updateFundraiser(params) }
+        register(UpdateFundraiser.self) { params, _ in try await store.updateFundraiser(try FundraiserChanges(validating: params)) }
         register(CreatePledge.self) { params, _ in try await store.createPledge(try NewPledge(validating: params)) }
         register(RecentPledges.self) { params, _ in
             RecentPledges.Result(items: try await store.recentPledges(limit: try TextRules.limit(params.limit, default: 10, max: 100)))

@@ -277,23 +277,12 @@ extension CampaignStore {
         return try await writes.write { db in try fields.upsert(db, id: id, createOnly: true, at: now).view(for: .admin) }
     }
 
-    func updateEvent(_ p: UpdateEvent) async throws -> Event {
+    func updateEvent(id: String, changes: EventChanges) async throws -> Event {
         let now = clock()
         return try await writes.write { db in
-            let current = try EventRow.require(db, id: p.eventId).view(for: .admin)
-            let capacity: Int? =
-                switch p.capacity {
-                case .limit(let n)?: n
-                case .unlimited?: nil
-                case nil: current.capacity
-                }
-            let fields = try EventFields(
-                title: p.title ?? current.title, description: p.description ?? current.description,
-                startsAt: p.startsAt ?? current.startsAt,
-                endsAt: p.endsAt ?? current.endsAt, timeZone: p.timeZone ?? current.timeZone, location: p.location ?? current.location,
-                capacity: capacity, maxGuests: p.maxGuests ?? current.maxGuests)
+            let fields = try changes.applied(to: try EventRow.require(db, id: id).view(for: .admin))
             try fields.requireNotEnded(at: now)
-            return try fields.upsert(db, id: p.eventId, at: now).view(for: .admin)
+            return try fields.upsert(db, id: id, at: now).view(for: .admin)
         }
     }
 

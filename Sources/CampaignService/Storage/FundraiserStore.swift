@@ -194,31 +194,24 @@ extension CampaignStore {
         return try reading { db in try StoredFundraiser.require(db).view(at: now) }
     }
 
-    func updateFundraiser(_ p: UpdateFundraiser) async throws -> Fundraiser {
+    func updateFundraiser(_ changes: FundraiserChanges) async throws -> Fundraiser {
         let now = clock()
         return try await writes.write { db in
             var f = try StoredFundraiser.require(db)
-            if let v = p.title { f.title = try TextRules.required(v, field: "title", max: TextRules.title) }
-            if let v = p.description {
-                f.description = try TextRules.required(v, field: "description", max: TextRules.description, multiline: true)
+            for (field, money) in changes.amounts where money.currency != f.currency {
+                throw ResponseError.invalidParams(field: field + ".currency", reason: "must be \(f.currency), the fundraiser's currency")
             }
-            for (field, money) in [("goal", p.goal), ("minimum", p.minimum), ("maximum", p.maximum)] {
-                guard let money else { continue }
-                _ = try MoneyRules.amount(money, field: field)
-                guard money.currency == f.currency else {
-                    throw ResponseError.invalidParams(
-                        field: field + ".currency", reason: "must be \(f.currency), the fundraiser's currency")
-                }
-            }
-            if let v = p.goal { f.goalMinor = v.amountMinor }
-            if let v = p.minimum { f.minimumMinor = v.amountMinor }
-            if let v = p.maximum { f.maximumMinor = v.amountMinor }
+            if let v = changes.title { f.title = v }
+            if let v = changes.description { f.description = v }
+            if let v = changes.goal { f.goalMinor = v.amountMinor }
+            if let v = changes.minimum { f.minimumMinor = v.amountMinor }
+            if let v = changes.maximum { f.maximumMinor = v.amountMinor }
             guard f.minimumMinor <= f.maximumMinor else {
                 throw ResponseError.invalidParams(field: "minimum", reason: "must not exceed the maximum")
             }
-            if let v = p.closesAt { f.closesAt = v }
-            if let v = p.confirmationRequired { f.confirmationRequired = v }
-            if let v = p.status, v != f.status {
+            if let v = changes.closesAt { f.closesAt = v }
+            if let v = changes.confirmationRequired { f.confirmationRequired = v }
+            if let v = changes.status, v != f.status {
                 f.status = v
                 f.closedAt = v == .closed ? now : nil
             }

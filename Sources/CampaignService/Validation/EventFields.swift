@@ -64,3 +64,48 @@ struct EventFields: Sendable {
         return value
     }
 }
+
+/// A validated `events.update`: each field given is checked on its own here, naming it; the store
+/// merges the changes into the event and checks what depends on both (`endsAt` after `startsAt`,
+/// capacity not below the seats held, not already ended).
+struct EventChanges: Sendable {
+    var title: String?
+    var description: String?
+    var startsAt: Timestamp?
+    var endsAt: Timestamp?
+    var timeZone: String?
+    var location: Location?
+    var capacity: UpdateEvent.CapacityChange?
+    var maxGuests: Int?
+
+    init(validating p: UpdateEvent) throws(ResponseError) {
+        title = try p.title.map { v throws(ResponseError) in try TextRules.required(v, field: "title", max: TextRules.title) }
+        description = try p.description.map { v throws(ResponseError) in
+            try TextRules.required(v, field: "description", max: TextRules.description, multiline: true)
+        }
+        startsAt = p.startsAt
+        endsAt = p.endsAt
+        timeZone = try p.timeZone.map { v throws(ResponseError) in try EventFields.zone(v, field: "timeZone") }
+        location = p.location
+        if case .limit(let n)? = p.capacity, n < 1 { throw .invalidParams(field: "capacity", reason: "must be at least 1") }
+        capacity = p.capacity
+        if let guests = p.maxGuests, !(0...20).contains(guests) {
+            throw .invalidParams(field: "maxGuests", reason: "must be between 0 and 20")
+        }
+        maxGuests = p.maxGuests
+    }
+
+    /// The event with these changes, checked as a whole.
+    func applied(to current: Event) throws(ResponseError) -> EventFields {
+        let capacity: Int? =
+            switch self.capacity {
+            case .limit(let n)?: n
+            case .unlimited?: nil
+            case nil: current.capacity
+            }
+        return try EventFields(
+            title: title ?? current.title, description: description ?? current.description, startsAt: startsAt ?? current.startsAt,
+            endsAt: endsAt ?? current.endsAt, timeZone: timeZone ?? current.timeZone, location: location ?? current.location,
+            capacity: capacity, maxGuests: maxGuests ?? current.maxGuests)
+    }
+}

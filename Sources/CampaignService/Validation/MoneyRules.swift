@@ -25,3 +25,34 @@ enum MoneyRules {
         return money
     }
 }
+
+/// A validated `fundraiser.update`: each field given is checked on its own here; the store checks what
+/// depends on the fundraiser as it is (its currency, `minimum` not above `maximum`).
+struct FundraiserChanges: Sendable {
+    var title: String?
+    var description: String?
+    var goal: Money?
+    var minimum: Money?
+    var maximum: Money?
+    var closesAt: Timestamp?
+    var confirmationRequired: Bool?
+    var status: FundraiserStatus?
+
+    init(validating p: UpdateFundraiser) throws(ResponseError) {
+        title = try p.title.map { v throws(ResponseError) in try TextRules.required(v, field: "title", max: TextRules.title) }
+        description = try p.description.map { v throws(ResponseError) in
+            try TextRules.required(v, field: "description", max: TextRules.description, multiline: true)
+        }
+        goal = try p.goal.map { v throws(ResponseError) in try MoneyRules.amount(v, field: "goal") }
+        minimum = try p.minimum.map { v throws(ResponseError) in try MoneyRules.amount(v, field: "minimum") }
+        maximum = try p.maximum.map { v throws(ResponseError) in try MoneyRules.amount(v, field: "maximum") }
+        closesAt = p.closesAt
+        confirmationRequired = p.confirmationRequired
+        status = p.status
+    }
+
+    /// The amounts given, with the names of their fields.
+    var amounts: [(field: String, money: Money)] {
+        [("goal", goal), ("minimum", minimum), ("maximum", maximum)].compactMap { field, money in money.map { (field, $0) } }
+    }
+}
