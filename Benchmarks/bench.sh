@@ -228,6 +228,10 @@ fi
 log "campaignd: RSVPs to $EVENT, 16 connections x depth 1 (capacity fills; waitlisted RSVPs count as successes)"
 bench rsvp "$SOCKS/public.sock" --mix "$RSVP_MIX" --event "$EVENT" --connections 16 --depth 1
 
+log "campaignd: what a repeat costs: letter.sign with new emails, then one email again and again, 1 x depth 1"
+bench sign-one "$SOCKS/public.sock" --mix sign --connections 1 --depth 1
+bench repeat-one "$SOCKS/public.sock" --mix repeat --connections 1 --depth 1
+
 rpc -s "$SOCKS/admin.sock" service.stats >"$DATA/stats-final.json"
 stop "$DPID"
 
@@ -253,6 +257,8 @@ jq -n \
     --slurpfile cus "$DATA/count-under-signing.json" \
     --slurpfile sdc "$DATA/sign-during-count.json" \
     --slurpfile rsvp "$DATA/rsvp.json" \
+    --slurpfile signOne "$DATA/sign-one.json" \
+    --slurpfile repeatOne "$DATA/repeat-one.json" \
     --slurpfile sf "$DATA/storage-floor.json" \
     --slurpfile sf1 "$DATA/storage-floor-batch1.json" \
     --slurpfile stats "$DATA/stats-final.json" \
@@ -270,6 +276,8 @@ jq -n \
         countUnderSigning: $cus[0],
         signDuringCount: $sdc[0],
         rsvp: $rsvp[0],
+        signOne: $signOne[0],
+        repeatOne: $repeatOne[0],
         averageBatch: (if $avgBatch == "" then null else ($avgBatch | tonumber) end),
         stats: ($stats[0] // null)
       },
@@ -284,7 +292,10 @@ jq -n \
         storageFloorBatch: $sf[0].batch,
         signVsStorageFloor: ratio($sign[0].throughput; $sf[0].rowsPerSecond),
         countP99UnderSigningMs: $cus[0].p99Ms,
-        rsvpThroughput: $rsvp[0].throughput
+        rsvpThroughput: $rsvp[0].throughput,
+        signOneP50Ms: $signOne[0].p50Ms,
+        repeatOneP50Ms: $repeatOne[0].p50Ms,
+        repeatVsNewP50: ratio($repeatOne[0].p50Ms; $signOne[0].p50Ms)
       }
     }' >"$OUT/results.json"
 
@@ -301,6 +312,7 @@ jq -r '
   row("letter.sign 64x1 durable, rows/s"; ($s.signRowsPerSecond | n); "\($s.storageFloorRowsPerSecond | n) (storage floor, batch \($s.storageFloorBatch | n))"; ($s.signVsStorageFloor | n)),
   row("signatures.count p99 while signing, ms"; ($s.countP99UnderSigningMs | n); "-"; "-"),
   row("rsvps.create 16x1, req/s"; ($s.rsvpThroughput | n); "-"; "-"),
+  row("letter.sign 1x1 p50, ms: repeat / new"; ($s.repeatOneP50Ms | n); "\($s.signOneP50Ms | n) (a new email)"; ($s.repeatVsNewP50 | n)),
   "",
   "storage floor batch: \(.storageFloor.batch) (\(.storageFloor.batchSource)); at batch 1: \(.storageFloorBatch1.rowsPerSecond | n) rows/s",
   "rows inserted by the signing run (pending before/after): \(.campaignd.sign.rowsInserted // "n/a")"

@@ -27,7 +27,7 @@ struct CampaignBench: ParsableCommand {
     @Option(help: "Requests outstanding per connection.")
     var depth = 32
 
-    @Option(help: "Weighted request kinds: count, list, sign, rsvp (e.g. count=8,sign=2).")
+    @Option(help: "Weighted request kinds: count, list, sign, rsvp, repeat (one email per connection, signed again; e.g. count=8,sign=2).")
     var mix = "count=1"
 
     @Option(help: "Measured window, seconds.")

@@ -3,14 +3,15 @@ import CampaignProtocol
 
 /// The requests the generator can send; the raw value is the name used in `--mix`.
 enum RequestKind: String, CaseIterable, Sendable {
-    case count, list, sign, rsvp
+    /// `repeat` signs again with the connection's one email: what a repeat costs beside a new signature.
+    case count, list, sign, rsvp, `repeat`
 
     /// The wire name, taken from the contract so a renamed method breaks the build, not the numbers.
     var method: String {
         switch self {
         case .count: CountSignatures.method
         case .list: ListSignatures.method
-        case .sign: SignLetter.method
+        case .sign, .repeat: SignLetter.method
         case .rsvp: CreateRSVP.method
         }
     }
@@ -26,7 +27,7 @@ struct Mix: Sendable, CustomStringConvertible {
             let pieces = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = pieces[0].trimmingSpaces
             guard let kind = RequestKind(rawValue: name) else {
-                throw ValidationError("--mix: unknown request kind '\(name)' (use count, list, sign, rsvp)")
+                throw ValidationError("--mix: unknown request kind '\(name)' (use count, list, sign, rsvp, repeat)")
             }
             // A bare name means weight 1.
             var weight = 1

@@ -32,6 +32,10 @@ struct RequestTemplates: Sendable {
                     #","params":{"eventId":"# + jsonString(eventId)
                     + #","name":"Bench Guest","email":"r\#(runTag).\#(connection)."#
                 return Template(afterId: Array((method + params).utf8), tail: Array(emailDomain.utf8))
+            case .repeat:
+                // One email per connection: the first request signs, every later one is a repeat.
+                let params = #","params":{"name":"Bench Signer","email":"b\#(runTag).\#(connection).0"# + emailDomain
+                return Template(afterId: Array((method + params).utf8), tail: nil)
             }
         }
     }
@@ -58,6 +62,7 @@ extension RequestKind {
         case .list: 1
         case .sign: 2
         case .rsvp: 3
+        case .repeat: 4
         }
     }
 }

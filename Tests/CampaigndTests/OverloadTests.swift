@@ -26,6 +26,27 @@ import Testing
         server.stop()
     }
 
+    /// A write parked until another's commit computes nothing: it hands its admission turn on, so a
+    /// group commit gathers every signer in flight, not only the `--max-active` that hold a turn (with
+    /// two turns a batch held at most two writes before).
+    @Test func aWriteWaitingForItsCommitHandsItsTurnOn() throws {
+        let dir = try Paths.temporaryDirectory()
+        let server = try ServerProcess.listening(dir, extra: ["--max-active", "2", "--sign-burst", "100000", "--sign-sustained", "100000"])
+        defer { server.stop() }
+        let signers = try (0..<24).map { _ in try LineClient(path: dir + "/public.sock") }
+        for round in 0..<20 {
+            for (i, signer) in signers.enumerated() {
+                signer.send(
+                    #"{"jsonrpc":"2.0","id":1,"method":"letter.sign","params":{"name":"S","email":"s\#(round).\#(i)@example.org"}}"# + "\n")
+            }
+            for signer in signers { #expect(JSON.result(try JSON.object(try #require(signer.readLine())))?["accepted"] as? Bool == true) }
+        }
+        let stats = try #require(JSON.result(try LineClient(path: dir + "/admin.sock").call("service.stats")))
+        let writes = try #require(stats["writes"] as? [String: Any])
+        let average = try #require(writes["averageBatch"] as? Double)
+        #expect(average > 2.5, "writes: \(writes)")
+    }
+
     /// 1,000 clients each pipeline 400 `campaign.get` (7.6 KB a reply: 3 MB, far more than a socket
     /// buffers) and never read. The service stops computing for a client whose replies wait (`ConnectionOutput`),
     /// and takes connections in turn (`Admission`): memory stays under a ceiling and a newcomer is served.

@@ -8,6 +8,9 @@ public struct CallContext: Sendable {
     public var session: ChangeFeed.Session?
     /// The connection's recent tweet clicks; nil counts every click (tests calling the core directly).
     public var clicks: ClickThrottle?
+    /// Set per request by the transport: told when a write of the request parks until another writer's
+    /// commit (`GroupCommit.Waiting`), so that the request's admission turn goes to other work.
+    public var whileWaitingForCommit: (@Sendable () -> Void)?
     public init(role: Role, session: ChangeFeed.Session? = nil, clicks: ClickThrottle? = nil) {
         self.role = role
         self.session = session

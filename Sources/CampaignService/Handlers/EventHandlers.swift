@@ -17,7 +17,9 @@ extension MethodRegistry {
             try await store.updateEvent(id: params.eventId, changes: try EventChanges(validating: params))
         }
         register(CancelEvent.self) { params, _ in try await store.cancelEvent(id: params.eventId) }
-        register(CreateRSVP.self) { params, _ in try await store.createRSVP(try NewRSVP(validating: params)) }
+        register(CreateRSVP.self) { params, context in
+            try await store.createRSVP(try NewRSVP(validating: params), whileWaiting: context.whileWaitingForCommit)
+        }
         register(ExportRSVPs.self) { params, _ in
             try await store.exportRSVPs(
                 eventID: params.eventId, limit: try TextRules.limit(params.limit, default: 100, max: 1000),

@@ -5,7 +5,9 @@ extension MethodRegistry {
     mutating func registerFundraiserHandlers(store: CampaignStore) {
         register(GetFundraiser.self) { _, _ in try await store.fundraiser() }
         register(UpdateFundraiser.self) { params, _ in try await store.updateFundraiser(try FundraiserChanges(validating: params)) }
-        register(CreatePledge.self) { params, _ in try await store.createPledge(try NewPledge(validating: params)) }
+        register(CreatePledge.self) { params, context in
+            try await store.createPledge(try NewPledge(validating: params), whileWaiting: context.whileWaitingForCommit)
+        }
         register(RecentPledges.self) { params, _ in
             RecentPledges.Result(items: try await store.recentPledges(limit: try TextRules.limit(params.limit, default: 10, max: 100)))
         }

@@ -3,8 +3,8 @@ import CampaignProtocol
 extension MethodRegistry {
     /// `letter.sign`, `signatures.count`, `signatures.list`, `signatures.export`, `signatures.moderate`.
     mutating func registerSignatureHandlers(store: CampaignStore) {
-        register(SignLetter.self) { params, _ in
-            try await store.sign(try NewSignature(validating: params))
+        register(SignLetter.self) { params, context in
+            try await store.sign(try NewSignature(validating: params), whileWaiting: context.whileWaitingForCommit)
         }
         register(CountSignatures.self) { _, context in
             try await store.signatureCounts(role: context.role)

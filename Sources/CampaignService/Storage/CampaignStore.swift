@@ -1,5 +1,4 @@
 import CampaignProtocol
-import Crypto
 import Foundation
 import GRDB
 import Logging
@@ -124,9 +123,6 @@ public enum StoreError: Error, CustomStringConvertible {
 }
 
 extension Timestamp {
-    /// A nullable column of milliseconds.
-    static func stored(_ ms: Int64?) -> Timestamp? { ms.map(Timestamp.init(millisecondsSince1970:)) }
-
     @Sendable public static func now() -> Timestamp {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
@@ -134,88 +130,9 @@ extension Timestamp {
     }
 }
 
-/// Random identifiers and tokens.
-enum Random {
-    /// `bytes` random bytes (a multiple of 8) as unpadded base64url: 32 bytes give 256 bits.
-    static func token(bytes: Int = 32) -> String {
-        // Eight bytes per draw: each draw is a getrandom(2) call.
-        var rng = SystemRandomNumberGenerator()
-        var data = Data(capacity: bytes)
-        for _ in 0..<(bytes + 7) / 8 { withUnsafeBytes(of: rng.next() as UInt64) { data.append(contentsOf: $0) } }
-        data = data.prefix(bytes)
-        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    /// An opaque id such as `sig_4k2j9x0q7m3p1v8c`.
-    static func id(prefix: String) -> String {
-        let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
-        var rng = SystemRandomNumberGenerator()
-        // 16 characters of 5 bits: 80 bits from two draws.
-        var bits = rng.next() as UInt64
-        var more = rng.next() as UInt64
-        var out = Array(prefix.utf8) + [UInt8(ascii: "_")]
-        for i in 0..<16 {
-            if i == 12 { bits = more; more = 0 }
-            out.append(alphabet[Int(bits & 31)])
-            bits >>= 5
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-}
-
-/// Tokens are stored as SHA-256 hashes only (SPEC §4.3).
-enum TokenHash {
-    static func of(_ token: String) -> Data { Data(SHA256.hash(data: Data(token.utf8))) }
-}
-
 extension ClientInfo {
     /// The visitor's details as stored: nil when there were none.
     static func stored(ip: String?, userAgent: String?) -> ClientInfo? {
         ip == nil && userAgent == nil ? nil : ClientInfo(ip: ip, userAgent: userAgent)
-    }
-}
-
-/// A row with a keyset position.
-protocol Sequenced: FetchableRecord {
-    var seq: Int64? { get }
-}
-
-/// Exports: oldest first by key, optionally one status, one page plus a look-ahead row for `next`.
-enum Export {
-    static func page<Row: Sequenced, Item: Codable & Sendable & Hashable>(
-        _ db: Database, table: String, scope: (column: String, value: Int64)? = nil, after: Int64?,
-        status: (some DatabaseValueConvertible)?, limit: Int,
-        _ item: (Row) -> Item
-    ) throws -> Page<Item> {
-        var sql = "SELECT * FROM \(table) WHERE seq > ?"
-        var arguments: StatementArguments = [after ?? 0]
-        if let scope {
-            sql += " AND \(scope.column) = ?"
-            arguments += [scope.value]
-        }
-        if let status {
-            sql += " AND status = ?"
-            arguments += [status]
-        }
-        sql += " ORDER BY seq LIMIT ?"
-        arguments += [limit + 1]
-        let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
-        let page = rows.prefix(limit)
-        return Page(items: page.map(item), next: rows.count > limit ? page.last?.seq.map(Cursor.encode) : nil)
-    }
-}
-
-/// Export cursors (organisers only): opaque to clients, a row's sequence number inside. Public lists
-/// use the last item's id instead (see `listSignatures`).
-enum Cursor {
-    static func encode(_ seq: Int64) -> String { "c" + String(seq, radix: 36) }
-
-    static func decode(_ cursor: String?, field: String = "after") throws(ResponseError) -> Int64? {
-        guard let cursor else { return nil }
-        guard cursor.hasPrefix("c"), let seq = Int64(cursor.dropFirst(), radix: 36), seq >= 0 else {
-            throw .invalidParams(field: field, reason: "is not a cursor this service returned")
-        }
-        return seq
     }
 }

@@ -309,12 +309,12 @@ extension CampaignStore {
     /// transaction, so capacity is never exceeded whatever the concurrency; the person confirms by
     /// token within the hold. A repeat by the same canonical email gets the same reply, writes and
     /// waits for its commit as a first RSVP does.
-    func createRSVP(_ r: NewRSVP) async throws -> Acceptance {
+    func createRSVP(_ r: NewRSVP, whileWaiting: GroupCommit.Waiting? = nil) async throws -> Acceptance {
         let now = clock()
         let limits = self.limits.rsvping
         let lists = abuse.lists
         let hold = rsvpHoldSeconds
-        return try await writes.write { db in
+        return try await writes.write(whileWaiting: whileWaiting) { db in
             var event = try EventRow.require(db, id: r.eventId)
             guard event.status == .scheduled else { throw ResponseError.closed("the event is cancelled") }
             guard !event.isOver(at: now) else { throw ResponseError.closed("the event is over") }
@@ -383,7 +383,8 @@ extension CampaignStore {
     func exportRSVPs(eventID: String, limit: Int, after: Int64?, status: RSVPStatus?) async throws -> Page<RSVPRecord> {
         try reading { db in
             let event = try EventRow.require(db, id: eventID)
-            return try Export.page(db, table: "rsvp", scope: ("eventSeq", event.seq ?? -1), after: after, status: status, limit: limit) {
+            return try ExportPage.read(db, table: "rsvp", scope: ("eventSeq", event.seq ?? -1), after: after, status: status, limit: limit)
+            {
                 (row: RSVPRow) in row.record(eventID: eventID)
             }
         }

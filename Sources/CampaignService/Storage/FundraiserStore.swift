@@ -223,11 +223,11 @@ extension CampaignStore {
     /// Creates a pledge. A repeated `idempotencyKey` from the same email with the same details creates
     /// nothing new and gets the same reply; with other details it is a conflict. Either way the call
     /// writes and waits for its commit, as a new pledge does.
-    func createPledge(_ p: NewPledge) async throws -> Acceptance {
+    func createPledge(_ p: NewPledge, whileWaiting: GroupCommit.Waiting? = nil) async throws -> Acceptance {
         let now = clock()
         let limits = self.limits.pledging
         let lists = abuse.lists
-        return try await writes.write { db in
+        return try await writes.write(whileWaiting: whileWaiting) { db in
             let f = try StoredFundraiser.require(db)
             guard f.isOpen(at: now) else { throw ResponseError.closed("the fundraiser is closed") }
             guard p.amount.currency == f.currency else {
@@ -287,7 +287,7 @@ extension CampaignStore {
 
     func exportPledges(limit: Int, after: Int64?, status: PledgeStatus?) async throws -> Page<PledgeRecord> {
         try reading { db in
-            try Export.page(db, table: "pledge", after: after, status: status, limit: limit) { (row: PledgeRow) in row.record }
+            try ExportPage.read(db, table: "pledge", after: after, status: status, limit: limit) { (row: PledgeRow) in row.record }
         }
     }
 

@@ -13,10 +13,11 @@ import NIOConcurrencyHelpers
 final class GroupCommit: Sendable {
     static let maxBatch = 512
 
-    /// Called when a write parks until another writer's commit: it computes nothing meanwhile, so the
-    /// caller may let other work run (the transport hands its admission turn on, so that a batch can
-    /// gather every writer in flight, not only those that hold a turn).
-    @TaskLocal static var willWait: (@Sendable () -> Void)?
+    /// Told when a write parks until another writer's commit: it computes nothing meanwhile, so its
+    /// caller may let other work run (the transport hands the request's admission turn on, so that a
+    /// batch can gather every writer in flight, not only those holding a turn). Passed along, not a
+    /// task-local: binding one in each connection's task-group children crashed release builds.
+    typealias Waiting = @Sendable () -> Void
 
     private let pool: DatabasePool
     private let logger: Logger
@@ -35,7 +36,7 @@ final class GroupCommit: Sendable {
     }
 
     /// Runs `body` inside a savepoint of a shared write transaction, returning after that transaction commits.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func write<T: Sendable>(whileWaiting: Waiting? = nil, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let result = NIOLockedValueBox<T?>(nil)
         let write = Write { db in
             let value = try body(db)
@@ -50,7 +51,7 @@ final class GroupCommit: Sendable {
         if leads {
             await commitBatch()
         } else {
-            Self.willWait?()
+            whileWaiting?()
         }
         while true {
             switch await write.outcome() {

@@ -102,11 +102,11 @@ extension CampaignStore {
     /// Signs the letter. The reply is the same for a first signature and a repeat, and every call,
     /// repeat or not, writes (the address's attempt, the repeat) and waits for its commit: neither what
     /// it says nor how long it takes tells whether the email had signed.
-    func sign(_ s: NewSignature) async throws -> Acceptance {
+    func sign(_ s: NewSignature, whileWaiting: GroupCommit.Waiting? = nil) async throws -> Acceptance {
         let now = clock()
         let limits = self.limits.signing
         let lists = abuse.lists
-        return try await writes.write { db in
+        return try await writes.write(whileWaiting: whileWaiting) { db in
             // The hot path of a campaign's peak: cached statements only, no record machinery for a new signature.
             guard let letter = try Row.fetchOne(db.cachedStatement(sql: "SELECT status, confirmationRequired FROM letter WHERE id = 1"))
             else {
@@ -203,7 +203,7 @@ extension CampaignStore {
     /// Oldest first, every field, for organisers.
     func exportSignatures(limit: Int, after: Int64?, status: SignatureStatus?) async throws -> Page<SignatureRecord> {
         try reading { db in
-            try Export.page(db, table: "signature", after: after, status: status, limit: limit) { (row: SignatureRow) in
+            try ExportPage.read(db, table: "signature", after: after, status: status, limit: limit) { (row: SignatureRow) in
                 row.record
             }
         }

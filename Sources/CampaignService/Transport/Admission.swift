@@ -49,7 +49,7 @@ final class Admission: Sendable {
 }
 
 /// One request's turn: released when its reply is computed, or earlier when the request only waits
-/// for its commit (`GroupCommit.willWait`); whichever comes first, once.
+/// for its commit (`CallContext.whileWaitingForCommit`); whichever comes first, once.
 final class AdmissionTurn: Sendable {
     private let admission: Admission
     private let released = NIOLockedValueBox(false)

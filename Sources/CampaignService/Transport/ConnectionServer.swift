@@ -118,13 +118,13 @@ struct ConnectionServer: Sendable {
                                     let bytes = Array(buffer.readableBytesView)
                                     await admission.acquire()
                                     let turn = AdmissionTurn(admission)
-                                    group.addTask {
+                                    // A write waiting for its commit hands its turn on.
+                                    var request = context
+                                    request.whileWaitingForCommit = { turn.release() }
+                                    group.addTask { [request] in
                                         // Queued, not awaited: a reply waiting for a slow reader holds no task. Only
-                                        // the buffer outlives this line, so such a reply is held once. A write
-                                        // waiting for its commit hands its turn on.
-                                        let reply = await GroupCommit.$willWait.withValue({ turn.release() }) {
-                                            await dispatcher.respond(to: bytes, context: context).map { ByteBuffer(bytes: $0) }
-                                        }
+                                        // the buffer outlives this line, so such a reply is held once.
+                                        let reply = await dispatcher.respond(to: bytes, context: request).map { ByteBuffer(bytes: $0) }
                                         turn.release()
                                         if let reply { output.write(reply) }
                                         output.finished()
