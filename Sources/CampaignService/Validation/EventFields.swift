@@ -79,10 +79,8 @@ struct EventChanges: Sendable {
     var maxGuests: Int?
 
     init(validating p: UpdateEvent) throws(ResponseError) {
-        title = try p.title.map { v throws(ResponseError) in try TextRules.required(v, field: "title", max: TextRules.title) }
-        description = try p.description.map { v throws(ResponseError) in
-            try TextRules.required(v, field: "description", max: TextRules.description, multiline: true)
-        }
+        title = try TextRules.change(p.title, field: "title", max: TextRules.title)
+        description = try TextRules.change(p.description, field: "description", max: TextRules.description, multiline: true)
         startsAt = p.startsAt
         endsAt = p.endsAt
         timeZone = try p.timeZone.map { v throws(ResponseError) in try EventFields.zone(v, field: "timeZone") }

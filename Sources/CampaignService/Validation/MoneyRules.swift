@@ -39,10 +39,8 @@ struct FundraiserChanges: Sendable {
     var status: FundraiserStatus?
 
     init(validating p: UpdateFundraiser) throws(ResponseError) {
-        title = try p.title.map { v throws(ResponseError) in try TextRules.required(v, field: "title", max: TextRules.title) }
-        description = try p.description.map { v throws(ResponseError) in
-            try TextRules.required(v, field: "description", max: TextRules.description, multiline: true)
-        }
+        title = try TextRules.change(p.title, field: "title", max: TextRules.title)
+        description = try TextRules.change(p.description, field: "description", max: TextRules.description, multiline: true)
         goal = try p.goal.map { v throws(ResponseError) in try MoneyRules.amount(v, field: "goal") }
         minimum = try p.minimum.map { v throws(ResponseError) in try MoneyRules.amount(v, field: "minimum") }
         maximum = try p.maximum.map { v throws(ResponseError) in try MoneyRules.amount(v, field: "maximum") }

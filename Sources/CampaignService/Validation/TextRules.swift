@@ -29,6 +29,12 @@ enum TextRules {
         return text
     }
 
+    /// A change to a required text: absent is no change; given, it must not be empty.
+    static func change(_ value: String?, field: String, max: Int, multiline: Bool = false) throws(ResponseError) -> String? {
+        guard let value else { return nil }
+        return try required(value, field: field, max: max, multiline: multiline)
+    }
+
     /// An optional text: absent or empty after trimming becomes nil.
     static func optional(_ value: String?, field: String, max: Int, multiline: Bool = false) throws(ResponseError) -> String? {
         guard let value else { return nil }
