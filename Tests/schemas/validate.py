@@ -49,17 +49,14 @@ SWIFT_TO_COMPONENT = {
     "ServiceStats.WriteTotals": "WriteTotals",
     "CheckService.Result": "CheckReport",
     "CheckService.CounterCheck": "CounterCheck",
-    "SignLetter.Result": "SignReceipt",
     "ClaimOutbox.Result": "OutboxClaim",
     "AckOutbox.Result": "OutboxAck",
     "ImportCampaign.Result": "ImportResult",
     "Page<PublicSignature>": "PublicSignaturePage",
     "Page<SignatureRecord>": "SignatureRecordPage",
-    "CreatePledge.Result": "PledgeReceipt",
     "RecentPledges.Result": "PublicPledgeList",
     "Page<PledgeRecord>": "PledgeRecordPage",
     "ListEvents.Result": "EventList",
-    "CreateRSVP.Result": "RSVPReceipt",
     "Page<RSVPRecord>": "RSVPRecordPage",
     "ListTweets.Result": "TweetList",
     "ClickTweet.Result": "TweetClick",
@@ -74,6 +71,10 @@ NOTIFICATIONS = {
 
 # Swift types with their own single-value coding: their stored properties are not their wire form.
 SINGLE_VALUE = {"Timestamp", "JSONValue"}
+
+# Swift types written inline as a primitive (their own coding): `events.update`'s capacity is a number, or null
+# for no limit.
+INLINE_PRIMITIVE = {"CapacityChange": "integer"}
 
 passed = 0
 failed = 0
@@ -239,6 +240,7 @@ def type_problems(swift_type, schema, scope, types, generic):
     kind = schema.get("type")
     kinds = set(kind if isinstance(kind, list) else [kind]) - {"null"}
     primitive = {"String": "string", "Int": "integer", "Int64": "integer", "Bool": "boolean", "Double": "number"}
+    primitive.update(INLINE_PRIMITIVE)
     if swift_type in primitive:
         return [] if kinds == {primitive[swift_type]} else [f"expected {primitive[swift_type]} for {swift_type}, got {schema}"]
     if swift_type.startswith("[String:") and swift_type.endswith("]"):
@@ -292,7 +294,7 @@ def swift_agreement(doc, types):
     results = []
     listing = re.search(r"static let all[^=]*=\s*\[(.*?)\]", (SWIFT_SOURCES / "Method.swift").read_text(), re.S)
     registry = re.findall(r"(\w+)\.self", listing.group(1)) if listing else []
-    swift_names = [types[t]["static"].get("name") for t in registry if t in types]
+    swift_names = [types[t]["static"].get("method") for t in registry if t in types]
     doc_names = [m.get("name") for m in doc["methods"]]
     results.append(("methods are Methods.all, in order", [] if swift_names == doc_names and registry else
                     [f"Swift {swift_names}", f"document {doc_names}"]))
@@ -300,7 +302,7 @@ def swift_agreement(doc, types):
     methods = {m.get("name"): m for m in doc["methods"]}
     for type_name in registry:
         t = types.get(type_name, {"static": {}, "props": []})
-        name = t["static"].get("name")
+        name = t["static"].get("method")
         m = methods.get(name)
         if m is None:
             continue
@@ -339,8 +341,8 @@ def swift_agreement(doc, types):
     documented = {n.get("name"): n for n in doc.get("x-notifications", [])}
     problems = [] if set(documented) == set(NOTIFICATIONS) else [f"x-notifications {sorted(documented)}, expected {sorted(NOTIFICATIONS)}"]
     for name, swift in NOTIFICATIONS.items():
-        if types.get(swift, {}).get("static", {}).get("name") != name:
-            problems.append(f"Swift {swift} has no static name {name!r}")
+        if types.get(swift, {}).get("static", {}).get("method") != name:
+            problems.append(f"Swift {swift} has no static method {name!r}")
         n = documented.get(name)
         if n is not None and n.get("params", {}).get("$ref") != COMPONENTS + component_for(swift, None, types):
             problems.append(f"{name}: params should be $ref {COMPONENTS + component_for(swift, None, types)}")
