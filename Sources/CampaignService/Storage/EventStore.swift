@@ -93,13 +93,12 @@ struct EventRow: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
     /// Ends the holds of RSVPs not confirmed in time, freeing their seats for the waitlist. Returns how many.
     mutating func expireHolds(_ db: Database, at now: Timestamp) throws -> Int {
         guard let seq else { return 0 }
-        let lapsed = try RSVPRow.fetchAll(
-            db,
-            sql: """
-                SELECT * FROM rsvp WHERE eventSeq = ? AND confirmedAt IS NULL AND status IN ('going', 'waitlisted') AND holdUntil <= ?
-                ORDER BY seq
-                """,
-            arguments: [seq, now])
+        // Every RSVP asks first: one cached look at the holds index, nearly always finding nothing.
+        let lapsing = """
+            SELECT * FROM rsvp WHERE eventSeq = ? AND confirmedAt IS NULL AND status IN ('going', 'waitlisted') AND holdUntil <= ?
+            """
+        guard try Row.fetchOne(db.cachedStatement(sql: lapsing + " LIMIT 1"), arguments: [seq, now]) != nil else { return 0 }
+        let lapsed = try RSVPRow.fetchAll(db, sql: lapsing + " ORDER BY seq", arguments: [seq, now])
         guard !lapsed.isEmpty else { return 0 }
         for var rsvp in lapsed { try rsvp.release(as: .expired, from: &self, db, at: now) }
         try update(db)
@@ -333,7 +332,8 @@ extension CampaignStore {
             // Seats of lapsed holds are free for this one.
             _ = try event.expireHolds(db, at: now)
             if var existing = try RSVPRow.fetchOne(
-                db, sql: "SELECT * FROM rsvp WHERE eventSeq = ? AND emailCanonical = ?", arguments: [eventSeq, r.emailCanonical])
+                db.cachedStatement(sql: "SELECT * FROM rsvp WHERE eventSeq = ? AND emailCanonical = ?"),
+                arguments: [eventSeq, r.emailCanonical])
             {
                 existing.repeats += 1
                 if existing.messagesSent < maxMessagesPerSignature {

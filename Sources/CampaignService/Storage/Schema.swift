@@ -215,7 +215,7 @@ enum Schema {
                     ALTER TABLE rsvp ADD COLUMN confirmedAt INTEGER;
                     ALTER TABLE rsvp ADD COLUMN holdUntil INTEGER;
                     UPDATE rsvp SET confirmedAt = createdAt WHERE status IN ('going', 'waitlisted');
-                    CREATE INDEX rsvp_hold ON rsvp(holdUntil) WHERE confirmedAt IS NULL AND status IN ('going', 'waitlisted');
+                    CREATE INDEX rsvp_hold ON rsvp(eventSeq, holdUntil) WHERE confirmedAt IS NULL AND status IN ('going', 'waitlisted');
                     ALTER TABLE event ADD COLUMN goingConfirmed INTEGER NOT NULL DEFAULT 0;
                     ALTER TABLE event ADD COLUMN waitlistedConfirmed INTEGER NOT NULL DEFAULT 0;
                     UPDATE event SET goingConfirmed = going, waitlistedConfirmed = waitlisted;
