@@ -45,6 +45,7 @@ public enum Methods {
         CancelToken.self,
         ClaimOutbox.self,
         AckOutbox.self,
+        FailOutbox.self,
         GetFundraiser.self,
         UpdateFundraiser.self,
         CreatePledge.self,

@@ -9,7 +9,7 @@ public struct CampaignCore: Sendable {
     public let metrics: ServiceMetrics
     public let registry: MethodRegistry
     public let feed: ChangeFeed
-    let holdExpiry: HoldExpiry
+    let housekeeping: Housekeeping
 
     public init(store: CampaignStore, limits: Dispatcher.Limits = .init(), logger: Logger = Logger(label: "campaignd")) {
         let metrics = ServiceMetrics()
@@ -29,7 +29,7 @@ public struct CampaignCore: Sendable {
         self.store = store
         self.metrics = metrics
         self.feed = feed
-        self.holdExpiry = HoldExpiry(store: store, logger: logger)
+        self.housekeeping = Housekeeping(store: store, logger: logger)
         self.registry = registry
         self.dispatcher = Dispatcher(registry: registry, limits: limits, metrics: metrics, logger: logger)
     }

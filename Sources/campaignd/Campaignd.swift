@@ -60,7 +60,9 @@ struct Campaignd: AsyncParsableCommand {
         }
         let store = try CampaignStore(
             path: stateDirectory + "/" + CampaignStore.fileName, limits: abuse.limits, abuse: policy,
-            busyTimeout: TimeInterval(storage.busyTimeout), rsvpHoldSeconds: Int64(storage.rsvpHoldHours) * 3600, logger: logger)
+            busyTimeout: TimeInterval(storage.busyTimeout), rsvpHoldSeconds: Int64(storage.rsvpHoldHours) * 3600,
+            remindAfterSeconds: Int64(storage.remindAfterHours) * 3600, outboxRetrySeconds: Int64(storage.outboxRetryDays) * 86400,
+            logger: logger)
         let core = CampaignCore(store: store, limits: server.requestLimits, logger: logger)
 
         if let campaign = storage.campaign {

@@ -16,9 +16,17 @@ struct StorageOptions: ParsableArguments {
     @Option(help: "Hours an unconfirmed RSVP holds its seats before they go back to the waitlist.")
     var rsvpHoldHours: Int = Int(CampaignStore.defaultRSVPHoldSeconds / 3600)
 
+    @Option(help: "Hours after a signer's first message that a still-pending signer gets one reminder (0: none).")
+    var remindAfterHours: Int = Int(CampaignStore.defaultRemindAfterSeconds / 3600)
+
+    @Option(help: "Days a message that keeps failing with temporary errors is still tried.")
+    var outboxRetryDays: Int = Int(CampaignStore.defaultOutboxRetrySeconds / 86400)
+
     func validate() throws {
         try requirePositive(busyTimeout, "--busy-timeout")
         try requirePositive(rsvpHoldHours, "--rsvp-hold-hours")
+        try requirePositive(outboxRetryDays, "--outbox-retry-days")
+        guard remindAfterHours >= 0 else { throw ValidationError("--remind-after-hours must not be negative") }
     }
 
     /// `--state-dir`, else the first of systemd's `StateDirectory=`, else `./var`.

@@ -30,13 +30,15 @@ struct Harness {
     /// The example campaign (open, confirmation required), optionally adjusted.
     static func make(
         confirmationRequired: Bool = true, status: String = "open", limits: AbuseLimits = .init(),
-        abuse: AbusePolicy = .init(), rsvpHoldSeconds: Int64 = CampaignStore.defaultRSVPHoldSeconds, importExample: Bool = true
+        abuse: AbusePolicy = .init(), rsvpHoldSeconds: Int64 = CampaignStore.defaultRSVPHoldSeconds,
+        remindAfterSeconds: Int64 = CampaignStore.defaultRemindAfterSeconds, importExample: Bool = true
     ) async throws -> Harness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("campaignd-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let clock = TestClock()
         let store = try CampaignStore(
-            path: directory + "/campaign.sqlite", limits: limits, abuse: abuse, rsvpHoldSeconds: rsvpHoldSeconds, clock: { clock.current })
+            path: directory + "/campaign.sqlite", limits: limits, abuse: abuse, rsvpHoldSeconds: rsvpHoldSeconds,
+            remindAfterSeconds: remindAfterSeconds, clock: { clock.current })
         let harness = Harness(core: CampaignCore(store: store), clock: clock, directory: directory)
         if importExample {
             guard case .object(var definition) = try JSONParser.parse(exampleDefinition),

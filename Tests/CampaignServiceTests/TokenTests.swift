@@ -113,28 +113,3 @@ import Testing
         #expect(await h.errorCode("tokens.confirm", .object(["token": .string(token)]), role: .public) == -32002)
     }
 }
-
-@Suite struct OutboxTests {
-    @Test func outboxAckDeletesAndUnackedComesBackAfterLease() async throws {
-        let h = try await Harness.make()
-        for i in 0..<3 { _ = try await h.call(SignLetter(name: "W\(i)", email: "w\(i)@example.org"), role: .public) }
-        let claimed = try await h.call(ClaimOutbox(limit: 2, leaseSeconds: 30)).messages
-        #expect(claimed.count == 2)
-        #expect(try await h.call(ClaimOutbox(limit: 10)).messages.count == 1)
-        let ack = try await h.call(AckOutbox(ids: [claimed[0].id, claimed[0].id, "999"]))
-        #expect(ack.acknowledged == 1)
-        h.clock.advance(seconds: 301)
-        let again = try await h.call(ClaimOutbox(limit: 10)).messages
-        #expect(again.map(\.id).contains(claimed[1].id))
-        #expect(!again.map(\.id).contains(claimed[0].id))
-        #expect(again.count == 2)
-        #expect(try await h.call(ServiceStats()).outbox.queued == 2)
-    }
-
-    @Test func outboxClaimValidatesItsParams() async throws {
-        let h = try await Harness.make()
-        #expect(await h.errorCode("outbox.claim", .parse(#"{"limit":0}"#)) == -32602)
-        #expect(await h.errorCode("outbox.claim", .parse(#"{"leaseSeconds":5}"#)) == -32602)
-        #expect(await h.errorCode("outbox.ack", .parse(#"{"ids":["x"]}"#)) == -32602)
-    }
-}

@@ -51,6 +51,7 @@ SWIFT_TO_COMPONENT = {
     "CheckService.CounterCheck": "CounterCheck",
     "ClaimOutbox.Result": "OutboxClaim",
     "AckOutbox.Result": "OutboxAck",
+    "FailOutbox.Result": "OutboxFailure",
     "ImportCampaign.Result": "ImportResult",
     "Page<PublicSignature>": "PublicSignaturePage",
     "Page<SignatureRecord>": "SignatureRecordPage",

@@ -73,9 +73,31 @@ public struct ServiceStats: ParameterlessMethod {
     }
 
     public struct OutboxTotals: Codable, Sendable, Hashable {
-        /// Messages not yet acknowledged, leased or not.
+        /// Messages still to be sent (not acknowledged, not given up), leased or not.
         public var queued: Int
-        public init(queued: Int) { self.queued = queued }
+        /// How long the oldest of them has waited; null when there is none.
+        public var oldestAgeSeconds: Int?
+        /// Of those, the ones that failed at least once and will be tried again.
+        public var retrying: Int
+        /// Messages given up (permanent failures, or past the retry window).
+        public var dead: Int
+
+        public init(queued: Int, oldestAgeSeconds: Int?, retrying: Int, dead: Int) {
+            self.queued = queued
+            self.oldestAgeSeconds = oldestAgeSeconds
+            self.retrying = retrying
+            self.dead = dead
+        }
+
+        enum CodingKeys: String, CodingKey { case queued, oldestAgeSeconds, retrying, dead }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(queued, forKey: .queued)
+            try c.encode(oldestAgeSeconds, forKey: .oldestAgeSeconds)  // explicit null: nothing waits
+            try c.encode(retrying, forKey: .retrying)
+            try c.encode(dead, forKey: .dead)
+        }
     }
 
     /// Pledges by status.

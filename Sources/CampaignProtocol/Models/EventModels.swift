@@ -79,6 +79,8 @@ public struct RSVPRecord: Codable, Sendable, Hashable {
     public var source: String?
     public var client: ClientInfo?
     public var messagesSent: Int
+    /// How the last message to the person fared; nil until the mailer reported.
+    public var delivery: Delivery?
     public var createdAt: Timestamp
     /// When the person confirmed by token; until then the seats are held until `holdExpiresAt`.
     public var confirmedAt: Timestamp?
@@ -92,8 +94,9 @@ public struct RSVPRecord: Codable, Sendable, Hashable {
         id: String, eventId: String, status: RSVPStatus, name: String?, email: String?, guests: Int, phone: String?,
         contactOptIn: Bool, source: String?, client: ClientInfo?, messagesSent: Int, createdAt: Timestamp,
         confirmedAt: Timestamp?, holdExpiresAt: Timestamp?, promotedAt: Timestamp?, checkedInAt: Timestamp?,
-        cancelledAt: Timestamp?
+        cancelledAt: Timestamp?, delivery: Delivery? = nil
     ) {
+        self.delivery = delivery
         self.confirmedAt = confirmedAt
         self.holdExpiresAt = holdExpiresAt
         self.id = id

@@ -68,6 +68,8 @@ public struct PledgeRecord: Codable, Sendable, Hashable {
     public var source: String?
     public var client: ClientInfo?
     public var messagesSent: Int
+    /// How the last message to the person fared; nil until the mailer reported.
+    public var delivery: Delivery?
     public var pledgedAt: Timestamp
     public var confirmedAt: Timestamp?
     public var paidAt: Timestamp?
@@ -77,8 +79,10 @@ public struct PledgeRecord: Codable, Sendable, Hashable {
     public init(
         id: String, status: PledgeStatus, name: String, email: String, amount: Money, showName: Bool, message: String?,
         contactOptIn: Bool, idempotencyKey: String?, source: String?, client: ClientInfo?, messagesSent: Int,
-        pledgedAt: Timestamp, confirmedAt: Timestamp?, paidAt: Timestamp?, refundedAt: Timestamp?, cancelledAt: Timestamp?
+        pledgedAt: Timestamp, confirmedAt: Timestamp?, paidAt: Timestamp?, refundedAt: Timestamp?, cancelledAt: Timestamp?,
+        delivery: Delivery? = nil
     ) {
+        self.delivery = delivery
         self.id = id
         self.status = status
         self.name = name

@@ -93,6 +93,8 @@ public struct SignatureRecord: Codable, Sendable, Hashable {
     public var hidden: Bool
     public var featured: Bool
     public var messagesSent: Int
+    /// How the last message to the person fared; nil until the mailer reported.
+    public var delivery: Delivery?
     public var signedAt: Timestamp
     public var confirmedAt: Timestamp?
     public var withdrawnAt: Timestamp?
@@ -101,8 +103,9 @@ public struct SignatureRecord: Codable, Sendable, Hashable {
         id: String, status: SignatureStatus, name: String?, email: String?, organization: String?, jobTitle: String?,
         isCustomer: Bool, country: String?, postalCode: String?, comment: String?, showName: Bool, contactOptIn: Bool,
         source: String?, client: ClientInfo?, hidden: Bool, featured: Bool, messagesSent: Int, signedAt: Timestamp,
-        confirmedAt: Timestamp?, withdrawnAt: Timestamp?
+        confirmedAt: Timestamp?, withdrawnAt: Timestamp?, delivery: Delivery? = nil
     ) {
+        self.delivery = delivery
         self.id = id
         self.status = status
         self.name = name

@@ -18,6 +18,10 @@ public final class CampaignStore: Sendable {
     let limits: AbuseLimits
     /// How long an unconfirmed RSVP holds its seats.
     let rsvpHoldSeconds: Int64
+    /// How long after a signer's first message the one reminder goes (0: never).
+    let remindAfterSeconds: Int64
+    /// How long after it was queued a message that keeps failing is still tried.
+    let outboxRetrySeconds: Int64
     /// The organisers' allow- and block-lists, replaced on reload.
     public let abuse: AbusePolicy
     let logger: Logger
@@ -27,12 +31,18 @@ public final class CampaignStore: Sendable {
     public static let defaultBusyTimeout: TimeInterval = 10
     /// 48 hours: long enough for slow mail, short enough that fake addresses cannot keep the protest full.
     public static let defaultRSVPHoldSeconds: Int64 = 48 * 3600
+    /// A day after the first message, a signer who has not confirmed gets one reminder.
+    public static let defaultRemindAfterSeconds: Int64 = 24 * 3600
+    /// Five days: RFC 5321 §4.5.4.1 asks a sender to keep trying for at least four or five.
+    public static let defaultOutboxRetrySeconds: Int64 = 5 * 24 * 3600
 
     /// Opens (creating 0600 if new) and migrates the database at `path`.
     public init(
         path: String, limits: AbuseLimits = .init(), abuse: AbusePolicy = .init(),
         busyTimeout: TimeInterval = CampaignStore.defaultBusyTimeout,
-        rsvpHoldSeconds: Int64 = CampaignStore.defaultRSVPHoldSeconds, logger: Logger = Logger(label: "campaignd"),
+        rsvpHoldSeconds: Int64 = CampaignStore.defaultRSVPHoldSeconds,
+        remindAfterSeconds: Int64 = CampaignStore.defaultRemindAfterSeconds,
+        outboxRetrySeconds: Int64 = CampaignStore.defaultOutboxRetrySeconds, logger: Logger = Logger(label: "campaignd"),
         clock: @escaping @Sendable () -> Timestamp = Timestamp.now
     ) throws {
         // Create the file ourselves so that it is never world-readable, whatever the umask.
@@ -70,6 +80,8 @@ public final class CampaignStore: Sendable {
         self.clock = clock
         self.limits = limits
         self.rsvpHoldSeconds = rsvpHoldSeconds
+        self.remindAfterSeconds = remindAfterSeconds
+        self.outboxRetrySeconds = outboxRetrySeconds
         self.abuse = abuse
         try pool.write { db in
             if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'salt'") == nil {

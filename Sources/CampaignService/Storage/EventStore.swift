@@ -134,6 +134,9 @@ struct RSVPRow: Codable, FetchableRecord, MutablePersistableRecord, Sequenced, S
     var promotedAt: Timestamp?
     var checkedInAt: Timestamp?
     var cancelledAt: Timestamp?
+    var deliveryState: DeliveryState?
+    var deliveryReason: String?
+    var deliveryAt: Timestamp?
 
     mutating func didInsert(_ inserted: InsertionSuccess) { seq = inserted.rowID }
 
@@ -146,7 +149,7 @@ struct RSVPRow: Codable, FetchableRecord, MutablePersistableRecord, Sequenced, S
             contactOptIn: contactOptIn, source: source, client: ClientInfo.stored(ip: ip, userAgent: userAgent),
             messagesSent: messagesSent, createdAt: createdAt, confirmedAt: confirmedAt,
             holdExpiresAt: confirmedAt == nil && (status == .going || status == .waitlisted) ? holdUntil : nil, promotedAt: promotedAt,
-            checkedInAt: checkedInAt, cancelledAt: cancelledAt)
+            checkedInAt: checkedInAt, cancelledAt: cancelledAt, delivery: Delivery.stored(deliveryState, deliveryReason, deliveryAt))
     }
 
     func tokenRecord(_ db: Database) throws -> TokenRecord {
@@ -202,6 +205,7 @@ struct RSVPRow: Codable, FetchableRecord, MutablePersistableRecord, Sequenced, S
         phone = nil
         ip = nil
         userAgent = nil
+        deliveryReason = nil
         contactOptIn = false
         try update(db)
         try Outbox.forget(db, subject: .rsvp, seq: seq)
@@ -348,7 +352,7 @@ extension CampaignStore {
                 seq: nil, id: Random.id(prefix: "rsvp"), eventSeq: eventSeq, emailCanonical: r.emailCanonical, email: r.email, name: r.name,
                 guests: r.guests, phone: r.phone, contactOptIn: r.contactOptIn, source: r.source, ip: r.ip, userAgent: r.userAgent,
                 status: .going, messagesSent: 1, repeats: 0, createdAt: now, confirmedAt: nil, holdUntil: now.adding(seconds: hold),
-                promotedAt: nil, checkedInAt: nil, cancelledAt: nil)
+                promotedAt: nil, checkedInAt: nil, cancelledAt: nil, deliveryState: nil, deliveryReason: nil, deliveryAt: nil)
             // First fit, as for promotions: a party that fits goes, even past a larger one still waiting.
             if !event.fits(rsvp.people) { rsvp.status = .waitlisted }
             event.count(rsvp, +1)
@@ -359,7 +363,7 @@ extension CampaignStore {
         }
     }
 
-    /// Ends every hold that ran out unconfirmed, across events (`HoldExpiry` calls it every minute).
+    /// Ends every hold that ran out unconfirmed, across events (`Housekeeping` calls it every minute).
     /// Returns how many RSVPs expired.
     public func expireRSVPHolds() async throws -> Int {
         let now = clock()

@@ -128,6 +128,9 @@ struct PledgeRow: Codable, FetchableRecord, MutablePersistableRecord, Sequenced,
     var paidAt: Timestamp?
     var refundedAt: Timestamp?
     var cancelledAt: Timestamp?
+    var deliveryState: DeliveryState?
+    var deliveryReason: String?
+    var deliveryAt: Timestamp?
 
     mutating func didInsert(_ inserted: InsertionSuccess) { seq = inserted.rowID }
 
@@ -138,7 +141,8 @@ struct PledgeRow: Codable, FetchableRecord, MutablePersistableRecord, Sequenced,
             id: id, status: status, name: name, email: email, amount: amount, showName: showName, message: message,
             contactOptIn: contactOptIn, idempotencyKey: idempotencyKey, source: source,
             client: ClientInfo.stored(ip: ip, userAgent: userAgent), messagesSent: messagesSent, pledgedAt: createdAt,
-            confirmedAt: confirmedAt, paidAt: paidAt, refundedAt: refundedAt, cancelledAt: cancelledAt)
+            confirmedAt: confirmedAt, paidAt: paidAt, refundedAt: refundedAt, cancelledAt: cancelledAt,
+            delivery: Delivery.stored(deliveryState, deliveryReason, deliveryAt))
     }
 
     var tokenRecord: TokenRecord {
@@ -263,7 +267,7 @@ extension CampaignStore {
                 amountMinor: p.amount.amountMinor, currency: p.amount.currency, showName: p.showName, message: p.message,
                 contactOptIn: p.contactOptIn, idempotencyKey: p.idempotencyKey, source: p.source, ip: p.ip, userAgent: p.userAgent,
                 status: status, messagesSent: 1, repeats: 0, createdAt: now, confirmedAt: status == .confirmed ? now : nil, paidAt: nil,
-                refundedAt: nil, cancelledAt: nil)
+                refundedAt: nil, cancelledAt: nil, deliveryState: nil, deliveryReason: nil, deliveryAt: nil)
             try row.insert(db)
             try StoredFundraiser.adjustTotals(db, amountMinor: row.amountMinor, from: nil, to: status)
             try Outbox.enqueue(

@@ -57,7 +57,7 @@ extension CampaignStore {
         let leaseUntil = now.adding(seconds: Int64(leaseSeconds))
         return try await writes.write { db in
             let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM outbox WHERE leaseUntil <= ? ORDER BY id LIMIT ?",
+                db, sql: "SELECT * FROM outbox WHERE deadAt IS NULL AND leaseUntil <= ? ORDER BY id LIMIT ?",
                 arguments: [now, limit])
             var messages: [OutboxMessage] = []
             for row in rows {
@@ -83,14 +83,106 @@ extension CampaignStore {
         }
     }
 
+    /// The messages were sent: they go, and their people's delivery state says so. The first message a
+    /// signer got starts the clock of their one reminder.
     func ackOutbox(ids: [Int64]) async throws -> Int {
-        try await writes.write { db in
+        let now = clock()
+        return try await writes.write { db in
             var count = 0
             for id in ids {
+                guard let row = try Row.fetchOne(db, sql: "SELECT kind, subjectKind, subjectSeq FROM outbox WHERE id = ?", arguments: [id])
+                else { continue }
+                let subject: Outbox.Subject = try row.decode(forColumn: "subjectKind")
+                let seq: Int64 = try row.decode(forColumn: "subjectSeq")
                 try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id])
-                count += db.changesCount
+                count += 1
+                try Outbox.record(db, subject: subject, seq: seq, .sent, reason: nil, at: now)
+                if subject == .signature {
+                    try db.execute(
+                        sql: "UPDATE signature SET firstSentAt = ? WHERE seq = ? AND firstSentAt IS NULL", arguments: [now, seq])
+                }
             }
             return count
         }
+    }
+
+    /// Failed messages: retried after a backoff until the retry window has passed, or given up.
+    func failOutbox(ids: [Int64], permanent: Bool, reason: String, retryAfterSeconds: Int?) async throws -> FailOutbox.Result {
+        let now = clock()
+        let window = outboxRetrySeconds
+        return try await writes.write { db in
+            var result = FailOutbox.Result(retrying: 0, dead: 0)
+            for id in ids {
+                guard
+                    let row = try Row.fetchOne(
+                        db, sql: "SELECT subjectKind, subjectSeq, attempts, createdAt FROM outbox WHERE id = ? AND deadAt IS NULL",
+                        arguments: [id])
+                else { continue }
+                let subject: Outbox.Subject = try row.decode(forColumn: "subjectKind")
+                let seq: Int64 = try row.decode(forColumn: "subjectSeq")
+                let attempts: Int = try row.decode(forColumn: "attempts") + 1
+                let createdAt: Timestamp = try row.decode(forColumn: "createdAt")
+                let delay = Int64(retryAfterSeconds ?? Outbox.backoffSeconds(afterAttempts: attempts))
+                let retryAt = now.adding(seconds: delay)
+                if permanent || retryAt > createdAt.adding(seconds: window) {
+                    let why = permanent ? reason : "gave up after \(attempts) attempts: \(reason)"
+                    try db.execute(
+                        sql: "UPDATE outbox SET attempts = ?, lastError = ?, deadAt = ? WHERE id = ?", arguments: [attempts, why, now, id])
+                    try Outbox.record(db, subject: subject, seq: seq, .failed, reason: why, at: now)
+                    result.dead += 1
+                } else {
+                    try db.execute(
+                        sql: "UPDATE outbox SET attempts = ?, lastError = ?, leaseUntil = ? WHERE id = ?",
+                        arguments: [attempts, reason, retryAt, id])
+                    try Outbox.record(db, subject: subject, seq: seq, .retrying, reason: reason, at: now)
+                    result.retrying += 1
+                }
+            }
+            return result
+        }
+    }
+
+    /// Queues the one reminder of each signer still pending `remindAfterSeconds` after their first
+    /// message was sent (none when it is 0). Returns how many.
+    public func queueReminders() async throws -> Int {
+        guard remindAfterSeconds > 0 else { return 0 }
+        let now = clock()
+        let due = now.adding(seconds: -remindAfterSeconds)
+        return try await writes.write { db in
+            let signers = try SignatureRow.fetchAll(
+                db, sql: "SELECT * FROM signature WHERE status = 'pending' AND remindedAt IS NULL AND firstSentAt <= ?", arguments: [due])
+            for var signer in signers {
+                signer.remindedAt = now
+                // However often the address was submitted, a person gets at most this many messages.
+                if signer.messagesSent < maxMessagesPerSignature {
+                    signer.messagesSent += 1
+                    try Outbox.enqueue(db, kind: .signatureRemind, signature: signer, at: now)
+                }
+                try signer.update(db)
+            }
+            return signers.count
+        }
+    }
+}
+
+extension Outbox {
+    /// About a minute after the first failure, doubling to an hour.
+    static func backoffSeconds(afterAttempts attempts: Int) -> Int {
+        min(60 << min(max(attempts - 1, 0), 6), 3600)
+    }
+
+    /// A person's delivery state, on the record the message was about.
+    static func record(_ db: Database, subject: Subject, seq: Int64, _ state: DeliveryState, reason: String?, at now: Timestamp)
+        throws
+    {
+        let table =
+            switch subject {
+            case .signature: "signature"
+            case .pledge: "pledge"
+            case .rsvp: "rsvp"
+            }
+        try db.execute(
+            sql: "UPDATE \(table) SET deliveryState = ?, deliveryReason = ?, deliveryAt = ? WHERE seq = ?",
+            arguments: [state, reason, now, seq])
     }
 }

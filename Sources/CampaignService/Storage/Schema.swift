@@ -221,6 +221,29 @@ enum Schema {
                     UPDATE event SET goingConfirmed = going, waitlistedConfirmed = waitlisted;
                     """)
         }
+        migrator.registerMigration("v5: delivery outcomes, reminders") { db in
+            // A message that failed comes back after `leaseUntil`; a dead one stays for organisers to see.
+            // Each person's last delivery outcome lives on their record, for the exports.
+            try db.execute(
+                sql: """
+                    ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE outbox ADD COLUMN lastError TEXT;
+                    ALTER TABLE outbox ADD COLUMN deadAt INTEGER;
+                    CREATE INDEX outbox_due ON outbox(leaseUntil, id) WHERE deadAt IS NULL;
+                    ALTER TABLE signature ADD COLUMN deliveryState TEXT;
+                    ALTER TABLE signature ADD COLUMN deliveryReason TEXT;
+                    ALTER TABLE signature ADD COLUMN deliveryAt INTEGER;
+                    ALTER TABLE signature ADD COLUMN firstSentAt INTEGER;
+                    ALTER TABLE signature ADD COLUMN remindedAt INTEGER;
+                    CREATE INDEX signature_remind ON signature(firstSentAt) WHERE status = 'pending' AND remindedAt IS NULL;
+                    ALTER TABLE pledge ADD COLUMN deliveryState TEXT;
+                    ALTER TABLE pledge ADD COLUMN deliveryReason TEXT;
+                    ALTER TABLE pledge ADD COLUMN deliveryAt INTEGER;
+                    ALTER TABLE rsvp ADD COLUMN deliveryState TEXT;
+                    ALTER TABLE rsvp ADD COLUMN deliveryReason TEXT;
+                    ALTER TABLE rsvp ADD COLUMN deliveryAt INTEGER;
+                    """)
+        }
         return migrator
     }
 }

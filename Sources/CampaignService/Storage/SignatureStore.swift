@@ -44,6 +44,12 @@ struct SignatureRow: Codable, FetchableRecord, MutablePersistableRecord, Sequenc
     var signedAt: Timestamp
     var confirmedAt: Timestamp?
     var withdrawnAt: Timestamp?
+    var deliveryState: DeliveryState?
+    var deliveryReason: String?
+    var deliveryAt: Timestamp?
+    /// When the first message to this signer was acknowledged, for the one reminder.
+    var firstSentAt: Timestamp?
+    var remindedAt: Timestamp?
 
     enum Columns {
         static let seq = Column(CodingKeys.seq)
@@ -71,7 +77,7 @@ struct SignatureRow: Codable, FetchableRecord, MutablePersistableRecord, Sequenc
             contactOptIn: contactOptIn, source: source,
             client: ClientInfo.stored(ip: ip, userAgent: userAgent),
             hidden: hidden, featured: featured, messagesSent: messagesSent, signedAt: signedAt, confirmedAt: confirmedAt,
-            withdrawnAt: withdrawnAt)
+            withdrawnAt: withdrawnAt, delivery: Delivery.stored(deliveryState, deliveryReason, deliveryAt))
     }
 
     /// Erases the person's details, keeping a tombstone that totals and exports stay consistent with.
@@ -89,6 +95,8 @@ struct SignatureRow: Codable, FetchableRecord, MutablePersistableRecord, Sequenc
         contactOptIn = false
         ip = nil
         userAgent = nil
+        // A mail server's reply may quote the address.
+        deliveryReason = nil
         featured = false
         status = .withdrawn
         withdrawnAt = now

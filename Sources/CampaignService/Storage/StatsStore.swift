@@ -6,9 +6,20 @@ extension CampaignStore {
     func statsTotals() async throws -> (
         ServiceStats.SignatureTotals, ServiceStats.OutboxTotals, ServiceStats.PledgeTotals, ServiceStats.TweetTotals
     ) {
-        try reading { db in
+        let now = clock()
+        return try reading { db in
             let c = try Counters.all(db)
-            let queued = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0
+            // A COUNT over the outbox: `service.stats` is for organisers, not on a visitor's path.
+            guard
+                let outbox = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COUNT(*) FILTER (WHERE deadAt IS NULL), MIN(createdAt) FILTER (WHERE deadAt IS NULL),
+                               COUNT(*) FILTER (WHERE deadAt IS NULL AND attempts > 0), COUNT(*) FILTER (WHERE deadAt IS NOT NULL)
+                        FROM outbox
+                        """)
+            else { throw ResponseError.internalError("the outbox could not be counted") }
+            let oldest: Timestamp? = try outbox.decode(atIndex: 1)
             let clicks = Dictionary(
                 uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, clicks FROM tweet").map { row -> (String, Int) in
                     (try row.decode(forColumn: "id"), try row.decode(forColumn: "clicks"))
@@ -18,7 +29,10 @@ extension CampaignStore {
                     pending: c[.signatures(.pending)], confirmed: c[.signatures(.confirmed)],
                     withdrawn: c[.signatures(.withdrawn)], invalidated: c[.signatures(.invalidated)],
                     suspect: c[.signatures(.suspect)]),
-                ServiceStats.OutboxTotals(queued: queued),
+                ServiceStats.OutboxTotals(
+                    queued: try outbox.decode(atIndex: 0),
+                    oldestAgeSeconds: oldest.map { Int(max(0, now.millisecondsSince1970 - $0.millisecondsSince1970) / 1000) },
+                    retrying: try outbox.decode(atIndex: 2), dead: try outbox.decode(atIndex: 3)),
                 ServiceStats.PledgeTotals(
                     pending: c[.pledges(.pending)], confirmed: c[.pledges(.confirmed)], paid: c[.pledges(.paid)],
                     refunded: c[.pledges(.refunded)], cancelled: c[.pledges(.cancelled)]),

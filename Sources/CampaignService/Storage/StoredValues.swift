@@ -12,6 +12,15 @@ extension EventStatus: DatabaseValueConvertible {}
 extension LetterStatus: DatabaseValueConvertible {}
 extension FundraiserStatus: DatabaseValueConvertible {}
 extension MessageKind: DatabaseValueConvertible {}
+extension DeliveryState: DatabaseValueConvertible {}
+
+extension Delivery {
+    /// A record's delivery columns: nil until the mailer reported.
+    static func stored(_ state: DeliveryState?, _ reason: String?, _ at: Timestamp?) -> Delivery? {
+        guard let state, let at else { return nil }
+        return Delivery(state: state, reason: reason, at: at)
+    }
+}
 
 /// Milliseconds since 1970 in an INTEGER column.
 extension Timestamp: DatabaseValueConvertible {

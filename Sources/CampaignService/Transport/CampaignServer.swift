@@ -80,7 +80,7 @@ public struct CampaignServer: Service {
                     }
                 }
                 group.addTask { await core.feed.run(isStopping: { stopping.isSet }) }
-                group.addTask { await core.holdExpiry.run(isStopping: { stopping.isSet }) }
+                group.addTask { await core.housekeeping.run(isStopping: { stopping.isSet }) }
                 if let seconds = configuration.exitWhenIdleSeconds, !listeners.isEmpty {
                     group.addTask {
                         while !stopping.isSet {
