@@ -39,7 +39,7 @@ struct Moderate: AsyncParsableCommand {
 
 struct Outbox: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The messages campaignd wants sent (admin socket).", subcommands: [Claim.self, Ack.self])
+        abstract: "The messages campaignd wants sent (admin socket).", subcommands: [Claim.self, Ack.self, Fail.self])
 
     struct Claim: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -68,6 +68,27 @@ struct Outbox: AsyncParsableCommand {
         func run() async throws {
             let result = try await connection.withClient { try await $0.call(AckOutbox(ids: ids)) }
             print("acknowledged: \(result.acknowledged)")
+        }
+    }
+
+    struct Fail: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Report messages that could not be sent: retried after a backoff, or given up with --permanent.")
+        @OptionGroup var connection: ConnectionOptions
+
+        @Option(help: "What the mail server said (shown to organisers in the exports).") var reason: String
+        @Flag(help: "A failure that retrying cannot fix (an SMTP 5xx): never retried.") var permanent = false
+        @Option(help: ArgumentHelp("Try again after this long instead of the backoff.", valueName: "seconds")) var retryAfter: Int?
+        @Argument(help: "Ids of the messages that failed.") var ids: [String]
+
+        func validate() throws {
+            if ids.isEmpty { throw ValidationError("give at least one message id") }
+        }
+
+        func run() async throws {
+            let request = FailOutbox(ids: ids, permanent: permanent, reason: reason, retryAfterSeconds: retryAfter)
+            let result = try await connection.withClient { try await $0.call(request) }
+            print("retrying: \(result.retrying), given up: \(result.dead)")
         }
     }
 }

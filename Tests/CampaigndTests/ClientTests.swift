@@ -153,4 +153,21 @@ import Testing
             return first ?? []
         }
     }
+
+    @Test func campaignctlOutboxFailReportsAFailureThatComesBackLater() throws {
+        let dir = try Paths.temporaryDirectory()
+        let server = try ServerProcess.listening(dir)
+        defer { server.stop() }
+        let admin = dir + "/admin.sock"
+        _ = try LineClient(path: dir + "/public.sock").call("letter.sign", #"{"name":"Ada","email":"ada@example.org"}"#)
+        let claimed = try Campaignctl.run(["--socket", admin, "outbox", "claim"])
+        #expect(claimed.status == 0 && claimed.output.contains("signature.confirm"))
+        let failed = try Campaignctl.run(["--socket", admin, "outbox", "fail", "--reason", "451 greylisted", "1"])
+        #expect(failed.status == 0 && failed.output.contains("retrying: 1, given up: 0"), "\(failed.output)")
+        let export = try #require(JSON.result(try LineClient(path: admin).call("signatures.export")))
+        let delivery = (export["items"] as? [[String: Any]])?.first?["delivery"] as? [String: Any]
+        #expect(delivery?["state"] as? String == "retrying" && delivery?["reason"] as? String == "451 greylisted")
+        // Not claimable again until its backoff has passed.
+        #expect(try Campaignctl.run(["--socket", admin, "outbox", "claim"]).output.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
+    }
 }

@@ -613,22 +613,6 @@ struct CampaignFacts: Sendable {
     }
 }
 
-enum Campaignctl {
-    /// `campaignctl check`: every counter recounted from the rows, and `PRAGMA integrity_check`.
-    static func check(adminSocket: String) throws -> (passed: Bool, report: String) {
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: Paths.buildDirectory + "/campaignctl")
-        check.arguments = ["--socket", adminSocket, "check"]
-        let out = Pipe()
-        check.standardOutput = out
-        check.standardError = out
-        try check.run()
-        let report = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        check.waitUntilExit()
-        return (check.terminationStatus == 0 && report.contains("drift: 0") && report.contains("integrity: ok"), report)
-    }
-}
-
 /// A seeded generator (SplitMix64), so that a failing run's plan can be replayed.
 struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
