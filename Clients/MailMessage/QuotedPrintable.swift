@@ -1,0 +1,59 @@
+/// Quoted-printable (RFC 2045 §6.7) with CRLF line ends and encoded lines of at most 76 characters.
+enum QuotedPrintable {
+    static let maxLine = 76
+    static let hex = Array("0123456789ABCDEF".utf8)
+
+    /// Line ends in `text` (CRLF, LF or CR) become CRLF. The CRLF that ends a part before its
+    /// boundary belongs to the boundary (RFC 2046 §5.1.1): the caller writes it.
+    static func encode(_ text: String) -> [UInt8] {
+        var out: [UInt8] = []
+        for (index, line) in lines(Array(text.utf8)).enumerated() {
+            if index > 0 { out += [13, 10] }
+            encodeLine(line, into: &out)
+        }
+        return out
+    }
+
+    /// The lines between line ends: `a\n` is `a` and an empty last line.
+    static func lines(_ bytes: [UInt8]) -> [ArraySlice<UInt8>] {
+        var result: [ArraySlice<UInt8>] = []
+        var start = 0
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == 13 || bytes[i] == 10 {
+                result.append(bytes[start..<i])
+                if bytes[i] == 13, i + 1 < bytes.count, bytes[i + 1] == 10 { i += 1 }
+                start = i + 1
+            }
+            i += 1
+        }
+        result.append(bytes[start...])
+        return result
+    }
+
+    static func encodeLine(_ line: ArraySlice<UInt8>, into out: inout [UInt8]) {
+        var length = 0
+        for index in line.indices {
+            let byte = line[index]
+            let isLast = index == line.index(before: line.endIndex)
+            // A soft break needs one column for its `=`, unless this is the line's last byte.
+            let limit = isLast ? maxLine : maxLine - 1
+            var unit = units(byte, isLast: isLast, atStart: length == 0)
+            if length + unit.count > limit {
+                out += [61, 13, 10]
+                length = 0
+                unit = units(byte, isLast: isLast, atStart: true)
+            }
+            out += unit
+            length += unit.count
+        }
+    }
+
+    /// Literal printable ASCII but `=`; spaces and tabs literal except at the end of a line; a
+    /// leading `.` encoded, so that no relay that forgets dot-stuffing can end the message early.
+    static func units(_ byte: UInt8, isLast: Bool, atStart: Bool) -> [UInt8] {
+        let literal =
+            (byte >= 33 && byte <= 126 && byte != 61 && !(atStart && byte == 46)) || ((byte == 32 || byte == 9) && !isLast)
+        return literal ? [byte] : [61, hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+    }
+}
