@@ -19,13 +19,18 @@ public struct MailTemplates: Sendable {
     var htmls: [String: MustacheTemplate] = [:]
     /// The override files in use, for the mailer to log.
     public private(set) var overrides: [String] = []
+    /// `.mustache` files in the override directory that name no kind and part (a typo, or a kind
+    /// this mailer does not know): never used, worth a warning.
+    public private(set) var unused: [String] = []
 
     /// The shipped templates, each replaced by its file in `directory` when that file exists.
     public init(overridesIn directory: URL? = nil) throws(MailMessageError) {
         let kinds = Set(ShippedTemplates.all.keys).union(MessageKind.allCases.map(\.rawValue))
+        var expected: Set<String> = []
         for kind in kinds.sorted() {
             for part in Part.allCases {
                 let file = Self.fileName(kind: kind, part: part)
+                expected.insert(file)
                 var source = part == .text ? ShippedTemplates.all[kind]?.text : ShippedTemplates.all[kind]?.html
                 var origin = ""
                 if let directory {
@@ -46,6 +51,9 @@ public struct MailTemplates: Sendable {
                 case .html: htmls[kind] = try Self.html(source, origin: origin)
                 }
             }
+        }
+        if let directory, let files = try? FileManager.default.contentsOfDirectory(atPath: directory.path) {
+            unused = files.filter { $0.hasSuffix(".mustache") && !expected.contains($0) }.sorted()
         }
     }
 

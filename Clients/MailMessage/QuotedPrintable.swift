@@ -33,27 +33,35 @@ enum QuotedPrintable {
 
     static func encodeLine(_ line: ArraySlice<UInt8>, into out: inout [UInt8]) {
         var length = 0
+        let last = line.isEmpty ? line.endIndex : line.index(before: line.endIndex)
         for index in line.indices {
             let byte = line[index]
-            let isLast = index == line.index(before: line.endIndex)
+            let isLast = index == last
             // A soft break needs one column for its `=`, unless this is the line's last byte.
             let limit = isLast ? maxLine : maxLine - 1
-            var unit = units(byte, isLast: isLast, atStart: length == 0)
-            if length + unit.count > limit {
-                out += [61, 13, 10]
+            var literal = isLiteral(byte, isLast: isLast, atStart: length == 0)
+            if length + (literal ? 1 : 3) > limit {
+                out.append(61)
+                out.append(13)
+                out.append(10)
                 length = 0
-                unit = units(byte, isLast: isLast, atStart: true)
+                literal = isLiteral(byte, isLast: isLast, atStart: true)
             }
-            out += unit
-            length += unit.count
+            if literal {
+                out.append(byte)
+                length += 1
+            } else {
+                out.append(61)
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 15)])
+                length += 3
+            }
         }
     }
 
-    /// Literal printable ASCII but `=`; spaces and tabs literal except at the end of a line; a
+    /// Printable ASCII but `=` as itself; spaces and tabs too except at the end of a line; a
     /// leading `.` encoded, so that no relay that forgets dot-stuffing can end the message early.
-    static func units(_ byte: UInt8, isLast: Bool, atStart: Bool) -> [UInt8] {
-        let literal =
-            (byte >= 33 && byte <= 126 && byte != 61 && !(atStart && byte == 46)) || ((byte == 32 || byte == 9) && !isLast)
-        return literal ? [byte] : [61, hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+    static func isLiteral(_ byte: UInt8, isLast: Bool, atStart: Bool) -> Bool {
+        (byte >= 33 && byte <= 126 && byte != 61 && !(atStart && byte == 46)) || ((byte == 32 || byte == 9) && !isLast)
     }
 }

@@ -251,6 +251,27 @@ enum Fixture {
         }
     }
 
+    @Test func anOverrideThatDoesNotParseIsRefused() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("templates-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "Subject: {{title}}\n\n{{#name}}Hello\n".write(
+            to: directory.appendingPathComponent("signature.receipt.text.mustache"), atomically: true, encoding: .utf8)
+        #expect(throws: MailMessageError.self) { try MailTemplates(overridesIn: directory) }
+    }
+
+    @Test func overrideFilesThatNameNoKindAreReportedUnused() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("templates-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for file in ["signature.confrm.text.mustache", "pledge.receipt.txt.mustache", "notes.md"] {
+            try "Subject: x\n\ny\n".write(to: directory.appendingPathComponent(file), atomically: true, encoding: .utf8)
+        }
+        let templates = try MailTemplates(overridesIn: directory)
+        #expect(templates.overrides.isEmpty)
+        #expect(templates.unused == ["pledge.receipt.txt.mustache", "signature.confrm.text.mustache"])
+    }
+
     @Test func aTextOverrideWithoutItsSubjectLineIsRefused() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("templates-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
