@@ -99,12 +99,7 @@ enum ShippedTemplates {
 
             If you did not pledge, ignore this message: an unconfirmed pledge
             is never counted or shown.
-            {{#withdrawURL}}
-
-            To cancel your pledge, open this link and press the button there:
-            {{withdrawURL}}
-            {{/withdrawURL}}
-            \(footerText)
+            \(cancelPledgeText)
             """,
             html: page(
                 """
@@ -112,9 +107,7 @@ enum ShippedTemplates {
                 email address.</p>
                 \(confirmButton("Confirm my pledge"))
                 <p>If you did not pledge, ignore this message: an unconfirmed pledge is never counted or shown.</p>
-                {{#withdrawURL}}
-                <p>To cancel your pledge, <a href="{{withdrawURL}}">open this page</a> and press the button there.</p>
-                {{/withdrawURL}}
+                \(cancelPledgeHTML)
                 """)
         ),
         "pledge.receipt": (
@@ -124,19 +117,12 @@ enum ShippedTemplates {
             \(greeting)
 
             Thank you for your pledge to "{{title}}". It is recorded.
-            {{#withdrawURL}}
-
-            To cancel your pledge, open this link and press the button there:
-            {{withdrawURL}}
-            {{/withdrawURL}}
-            \(footerText)
+            \(cancelPledgeText)
             """,
             html: page(
                 """
                 <p>Thank you for your pledge to <strong>{{title}}</strong>. It is recorded.</p>
-                {{#withdrawURL}}
-                <p>To cancel your pledge, <a href="{{withdrawURL}}">open this page</a> and press the button there.</p>
-                {{/withdrawURL}}
+                \(cancelPledgeHTML)
                 """)
         ),
         "rsvp.confirm": (
@@ -234,6 +220,21 @@ enum ShippedTemplates {
         {{withdrawURL}}
         {{/withdrawURL}}
         \(footerText)
+        """
+
+    static let cancelPledgeText = """
+        {{#withdrawURL}}
+
+        To cancel your pledge, open this link and press the button there:
+        {{withdrawURL}}
+        {{/withdrawURL}}
+        \(footerText)
+        """
+
+    static let cancelPledgeHTML = """
+        {{#withdrawURL}}
+        <p>To cancel your pledge, <a href="{{withdrawURL}}">open this page</a> and press the button there.</p>
+        {{/withdrawURL}}
         """
 
     static func confirmButton(_ label: String) -> String {

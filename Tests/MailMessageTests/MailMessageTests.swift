@@ -68,6 +68,13 @@ enum Fixture {
         return try JSONDecoder().decode(Parsed.self, from: data)
     }
 
+    /// A new empty folder for template overrides; the test removes it.
+    static func directory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("templates-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
     /// The message's lines, split on CRLF; a bare CR or LF is recorded as a failure.
     static func lines(_ bytes: [UInt8]) -> [[UInt8]] {
         var lines: [[UInt8]] = []
@@ -221,8 +228,7 @@ enum Fixture {
     }
 
     @Test func overriddenTemplatesAreUsedAndMissingOnesFallBack() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("templates-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try Fixture.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
         try "Subject: Bitte bestätigen: {{title}}\n\nHallo {{name}}, bitte hier klicken: {{confirmURL}}\n".write(
             to: directory.appendingPathComponent("signature.confirm.text.mustache"), atomically: true, encoding: .utf8)
@@ -243,8 +249,7 @@ enum Fixture {
 
     @Test func anHTMLOverrideThatWouldNotEscapeIsRefused() throws {
         for source in ["<p>{{{name}}}</p>", "<p>{{& name}}</p>", "{{=<% %>=}}<p><%&name%></p>", "{{%CONTENT_TYPE: TEXT}}{{name}}"] {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("templates-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let directory = try Fixture.directory()
             defer { try? FileManager.default.removeItem(at: directory) }
             try source.write(to: directory.appendingPathComponent("rsvp.confirm.html.mustache"), atomically: true, encoding: .utf8)
             #expect(throws: MailMessageError.self) { try MailTemplates(overridesIn: directory) }
@@ -252,8 +257,7 @@ enum Fixture {
     }
 
     @Test func anOverrideThatDoesNotParseIsRefused() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("templates-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try Fixture.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
         try "Subject: {{title}}\n\n{{#name}}Hello\n".write(
             to: directory.appendingPathComponent("signature.receipt.text.mustache"), atomically: true, encoding: .utf8)
@@ -261,8 +265,7 @@ enum Fixture {
     }
 
     @Test func overrideFilesThatNameNoKindAreReportedUnused() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("templates-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try Fixture.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
         for file in ["signature.confrm.text.mustache", "pledge.receipt.txt.mustache", "notes.md"] {
             try "Subject: x\n\ny\n".write(to: directory.appendingPathComponent(file), atomically: true, encoding: .utf8)
@@ -273,8 +276,7 @@ enum Fixture {
     }
 
     @Test func aTextOverrideWithoutItsSubjectLineIsRefused() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("templates-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try Fixture.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
         try "Hello {{name}}\n".write(
             to: directory.appendingPathComponent("pledge.receipt.text.mustache"), atomically: true, encoding: .utf8)
