@@ -26,6 +26,13 @@ public struct MailTemplates: Sendable {
     /// The shipped templates, each replaced by its file in `directory` when that file exists.
     public init(overridesIn directory: URL? = nil) throws(MailMessageError) {
         let kinds = Set(ShippedTemplates.all.keys).union(MessageKind.allCases.map(\.rawValue))
+        if let directory {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                // A mistyped --templates would otherwise send the shipped wording without a word.
+                throw .badTemplate(file: directory.path, reason: "no such directory")
+            }
+        }
         var expected: Set<String> = []
         for kind in kinds.sorted() {
             for part in Part.allCases {

@@ -275,6 +275,11 @@ enum Fixture {
         #expect(templates.unused == ["pledge.receipt.txt.mustache", "signature.confrm.text.mustache"])
     }
 
+    @Test func aMissingOverrideDirectoryIsRefused() throws {
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("no-templates-\(UUID().uuidString)")
+        #expect(throws: MailMessageError.self) { try MailTemplates(overridesIn: missing) }
+    }
+
     @Test func aTextOverrideWithoutItsSubjectLineIsRefused() throws {
         let directory = try Fixture.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
