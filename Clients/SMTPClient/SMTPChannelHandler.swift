@@ -169,10 +169,8 @@ final class SMTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func arm(_ duration: Duration, context: ChannelHandlerContext) {
         timeout?.cancel()
-        let amount = TimeAmount.nanoseconds(
-            Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        timeout = context.eventLoop.scheduleTask(in: amount) {
+        timeout = context.eventLoop.scheduleTask(in: TimeAmount(duration)) {
             let handler = loopBound.value
             guard let context = handler.context else { return }
             let failure = handler.machine.connectionLost("no reply within \(duration)")

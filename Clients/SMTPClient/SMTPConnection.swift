@@ -106,13 +106,11 @@ public actor SMTPConnection {
             return try NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname)
         }
         let timeouts = configuration.timeouts
-        let connectTimeout = TimeAmount.nanoseconds(
-            Int64(timeouts.connect.components.seconds) * 1_000_000_000 + timeouts.connect.components.attoseconds / 1_000_000_000)
         let channel: any Channel
         do {
             // No read before the SMTP handler is in place, or the greeting would reach an empty pipeline.
             channel = try await ClientBootstrap(group: group)
-                .connectTimeout(connectTimeout)
+                .connectTimeout(TimeAmount(timeouts.connect))
                 .channelOption(.autoRead, value: false)
                 .connect(host: configuration.host, port: configuration.port)
                 .get()

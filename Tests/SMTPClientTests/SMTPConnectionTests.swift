@@ -15,6 +15,16 @@ import Testing
             timeouts: SMTPTimeouts(connect: .seconds(10), command: .seconds(30), data: .seconds(30)))
     }
 
+    static func temporaryFailure(_ outcome: SMTPOutcome) -> SMTPFailure? {
+        if case .temporaryFailure(let failure) = outcome { return failure }
+        return nil
+    }
+
+    static func permanentFailure(_ outcome: SMTPOutcome) -> SMTPFailure? {
+        if case .permanentFailure(let failure) = outcome { return failure }
+        return nil
+    }
+
     static func isDelivered(_ outcome: SMTPOutcome) -> Bool {
         if case .delivered = outcome { return true }
         return false
@@ -73,10 +83,7 @@ import Testing
             let connection = try SMTPConnection(configuration: Self.configuration(server))
             let outcome = await connection.send(Self.message("Subject: no\r\n\r\nx\r\n", to: "gone@example.net"))
             await connection.close()
-            guard case .permanentFailure(let failure) = outcome else {
-                Issue.record("expected a permanent failure, got \(outcome)")
-                return
-            }
+            let failure = try #require(Self.permanentFailure(outcome))
             #expect(failure.code == 550)
             #expect(failure.stage == .recipient)
             #expect(try server.messages().isEmpty)
@@ -88,10 +95,7 @@ import Testing
             let connection = try SMTPConnection(configuration: Self.configuration(server, security: .startTLS(required: true)))
             let outcome = await connection.send(Self.message("Subject: secret\r\n\r\nx\r\n"))
             await connection.close()
-            guard case .temporaryFailure(let failure) = outcome else {
-                Issue.record("expected a temporary failure, got \(outcome)")
-                return
-            }
+            let failure = try #require(Self.temporaryFailure(outcome))
             #expect(failure.stage == .tls)
             #expect(try server.messages().isEmpty)
         }
@@ -115,10 +119,7 @@ import Testing
             let connection = try SMTPConnection(configuration: configuration)
             let outcome = await connection.send(Self.message("Subject: tls\r\n\r\nx\r\n"))
             await connection.close()
-            guard case .temporaryFailure(let failure) = outcome else {
-                Issue.record("expected a temporary failure, got \(outcome)")
-                return
-            }
+            let failure = try #require(Self.temporaryFailure(outcome))
             #expect(failure.stage == .tls)
             #expect(try server.messages().isEmpty)
         }
@@ -137,10 +138,7 @@ import Testing
             let clear = try SMTPConnection(configuration: configuration)
             let outcome = await clear.send(Self.message("Subject: clear\r\n\r\nx\r\n"))
             await clear.close()
-            guard case .temporaryFailure(let failure) = outcome else {
-                Issue.record("expected a temporary failure, got \(outcome)")
-                return
-            }
+            let failure = try #require(Self.temporaryFailure(outcome))
             #expect(failure.stage == .authentication)
             let received = try server.messages()
             #expect(received.count == 1)
@@ -164,12 +162,34 @@ import Testing
         let configuration = try await TestSMTPServer.with(.init()) { server in Self.configuration(server) }
         let connection = try SMTPConnection(configuration: configuration)
         let outcome = await connection.send(Self.message("Subject: down\r\n\r\nx\r\n"))
-        guard case .temporaryFailure(let failure) = outcome else {
-            Issue.record("expected a temporary failure, got \(outcome)")
-            return
-        }
+        let failure = try #require(Self.temporaryFailure(outcome))
         #expect(failure.stage == .connection)
         #expect(failure.code == nil)
+    }
+
+    @Test func aConnectionTheServerClosedIsOpenedAgain() async throws {
+        try await TestSMTPServer.with(.init(mode: "drop")) { server in
+            let connection = try SMTPConnection(configuration: Self.configuration(server))
+            var outcomes: [SMTPOutcome] = []
+            for index in 0..<3 { outcomes.append(await connection.send(Self.message("Subject: \(index)\r\n\r\nx\r\n"))) }
+            await connection.close()
+            #expect(outcomes.allSatisfy(Self.isDelivered))
+            #expect(server.connections == 3)
+            #expect(try server.messages().count == 3)
+        }
+    }
+
+    @Test func aServerThatNeverAnswersIsATemporaryFailure() async throws {
+        try await TestSMTPServer.with(.init(mode: "mute")) { server in
+            var configuration = Self.configuration(server)
+            configuration.timeouts.command = .seconds(1)
+            let connection = try SMTPConnection(configuration: configuration)
+            let outcome = await connection.send(Self.message("Subject: mute\r\n\r\nx\r\n"))
+            await connection.close()
+            let failure = try #require(Self.temporaryFailure(outcome))
+            #expect(failure.stage == .greeting)
+            #expect(failure.code == nil)
+        }
     }
 
     @Test func aLineOver998OctetsIsRefusedBeforeSending() async throws {
@@ -177,10 +197,7 @@ import Testing
             let connection = try SMTPConnection(configuration: Self.configuration(server))
             let outcome = await connection.send(Self.message("Subject: long\r\n\r\n" + String(repeating: "x", count: 999) + "\r\n"))
             await connection.close()
-            guard case .permanentFailure(let failure) = outcome else {
-                Issue.record("expected a permanent failure, got \(outcome)")
-                return
-            }
+            let failure = try #require(Self.permanentFailure(outcome))
             #expect(failure.stage == .message)
             #expect(server.connections == 0)
         }

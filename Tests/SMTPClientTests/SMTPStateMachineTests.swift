@@ -15,6 +15,16 @@ import Testing
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    static func closeFailure(_ action: SMTPStateMachine.Action) -> SMTPFailure? {
+        if case .close(let failure) = action { return failure }
+        return nil
+    }
+
+    static func permanentFailure(_ action: SMTPStateMachine.Action) -> SMTPFailure? {
+        if case .finished(.permanentFailure(let failure)) = action { return failure }
+        return nil
+    }
+
     /// A machine past EHLO, ready for a message.
     static func ready(_ extensions: [String], settings: SMTPStateMachine.Settings = clear) -> SMTPStateMachine {
         var machine = SMTPStateMachine(settings: settings, tlsActive: false)
@@ -139,27 +149,21 @@ import Testing
         #expect(machine.receive(SMTPReply(code: 250, lines: ["x"])) == .ready)
     }
 
-    @Test func startTLSRequiredButNotOfferedClosesBeforeAnyMail() {
+    @Test func startTLSRequiredButNotOfferedClosesBeforeAnyMail() throws {
         let settings = SMTPStateMachine.Settings(ehloName: "m", requireTLS: true, useStartTLS: true)
         var machine = SMTPStateMachine(settings: settings, tlsActive: false)
         _ = machine.receive(Self.reply(220))
-        guard case .close(let failure?) = machine.receive(SMTPReply(code: 250, lines: ["x", "PIPELINING"])) else {
-            Issue.record("expected the session to close")
-            return
-        }
+        let failure = try #require(Self.closeFailure(machine.receive(SMTPReply(code: 250, lines: ["x", "PIPELINING"]))))
         #expect(failure.stage == .tls)
         #expect(SMTPOutcome.failure(failure) == .temporaryFailure(failure))
     }
 
-    @Test func credentialsAreNeverSentInClear() {
+    @Test func credentialsAreNeverSentInClear() throws {
         var settings = Self.clear
         settings.credentials = SMTPCredentials(username: "u", password: "p")
         var machine = SMTPStateMachine(settings: settings, tlsActive: false)
         _ = machine.receive(Self.reply(220))
-        guard case .close(let failure?) = machine.receive(SMTPReply(code: 250, lines: ["x", "AUTH PLAIN LOGIN"])) else {
-            Issue.record("expected the session to close")
-            return
-        }
+        let failure = try #require(Self.closeFailure(machine.receive(SMTPReply(code: 250, lines: ["x", "AUTH PLAIN LOGIN"]))))
         #expect(failure.stage == .authentication)
     }
 
@@ -179,27 +183,21 @@ import Testing
         #expect(login.receive(Self.reply(235)) == .ready)
     }
 
-    @Test func aBadPasswordIsATemporaryFailureOfTheSession() {
+    @Test func aBadPasswordIsATemporaryFailureOfTheSession() throws {
         var settings = Self.clear
         settings.credentials = SMTPCredentials(username: "user", password: "wrong")
         var machine = SMTPStateMachine(settings: settings, tlsActive: true)
         _ = machine.receive(Self.reply(220))
         _ = machine.receive(SMTPReply(code: 250, lines: ["x", "AUTH PLAIN"]))
-        guard case .close(let failure?) = machine.receive(Self.reply(535, "bad credentials")) else {
-            Issue.record("expected the session to close")
-            return
-        }
+        let failure = try #require(Self.closeFailure(machine.receive(Self.reply(535, "bad credentials"))))
         #expect(SMTPOutcome.failure(failure) == .temporaryFailure(SMTPFailure(stage: .authentication, code: 535, text: "bad credentials")))
     }
 
-    @Test func aNonASCIIAddressNeedsSMTPUTF8() {
+    @Test func aNonASCIIAddressNeedsSMTPUTF8() throws {
         var machine = Self.ready(["PIPELINING"])
         var message = Self.message
         message.recipients = ["zoë@example.net"]
-        guard case .finished(.permanentFailure(let failure)) = machine.send(message) else {
-            Issue.record("expected a permanent failure")
-            return
-        }
+        let failure = try #require(Self.permanentFailure(machine.send(message)))
         #expect(failure.stage == .message)
         var utf8 = Self.ready(["PIPELINING", "SMTPUTF8"])
         #expect(Self.text(utf8.send(message))?.hasPrefix("MAIL FROM:<campaign@example.org> SMTPUTF8\r\n") == true)

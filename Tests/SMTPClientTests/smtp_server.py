@@ -6,7 +6,8 @@ connection appends a line to OUT/connections.log; every accepted message is writ
 (the bytes after DATA, unstuffed, as received) with OUT/<n>.json (envelope, TLS, login).
 
 Modes: sink (accept everything), tempfail (451 to the first message's final dot, 250 after), reject
-(550 to every RCPT). Options: --starttls CERT KEY (offer STARTTLS), --implicit-tls CERT KEY (smtps),
+(550 to every RCPT), drop (close the connection after each message), mute (accept connections, never
+say anything). Options: --starttls CERT KEY (offer STARTTLS), --implicit-tls CERT KEY (smtps),
 --auth USER:PASSWORD (AUTH required, over TLS only), --no-pipelining.
 """
 import argparse
@@ -22,7 +23,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mode", choices=["sink", "tempfail", "reject"], default="sink")
+    parser.add_argument("--mode", choices=["sink", "tempfail", "reject", "drop", "mute"], default="sink")
     parser.add_argument("--out", required=True)
     parser.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
     parser.add_argument("--implicit-tls", nargs=2, metavar=("CERT", "KEY"))
@@ -73,9 +74,16 @@ class Handler:
 
 
 class CountingSMTP(SMTP):
-    def __init__(self, *a, out, **kw):
+    def __init__(self, *a, out, drop, **kw):
         super().__init__(*a, **kw)
         self.out = out
+        self.drop = drop
+
+    async def smtp_DATA(self, arg):
+        await super().smtp_DATA(arg)
+        if self.drop:
+            # The reply is written; the connection ends as an idle one would.
+            self.transport.close()
 
     def connection_made(self, transport):
         # STARTTLS calls this again for the same connection: count each TCP connection once.
@@ -101,8 +109,12 @@ async def serve(args):
         kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=True)
     implicit = context(args.implicit_tls) if args.implicit_tls else None
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(
-        lambda: CountingSMTP(handler, out=args.out, **kwargs), host="127.0.0.1", port=0, ssl=implicit)
+    if args.mode == "mute":
+        factory = asyncio.Protocol
+    else:
+        def factory():
+            return CountingSMTP(handler, out=args.out, drop=args.mode == "drop", **kwargs)
+    server = await loop.create_server(factory, host="127.0.0.1", port=0, ssl=implicit)
     print("PORT %d" % server.sockets[0].getsockname()[1], flush=True)
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
