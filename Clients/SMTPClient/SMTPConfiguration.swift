@@ -11,7 +11,8 @@ public struct SMTPCredentials: Sendable, Equatable {
 
 /// How a connection is protected.
 public enum SMTPSecurity: Sendable, Equatable {
-    /// STARTTLS when the server offers it; with `required`, no mail goes out unless it does.
+    /// STARTTLS when the server offers it; with `required`, no mail goes out unless it does and its
+    /// certificate is trusted. Without `required` the certificate is not verified and credentials are refused.
     case startTLS(required: Bool)
     /// TLS from the first byte (smtps, RFC 8314).
     case implicitTLS

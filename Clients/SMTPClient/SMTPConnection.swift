@@ -27,6 +27,9 @@ public actor SMTPConnection {
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.minimumTLSVersion = .tlsv12
             if case .file(let path) = configuration.trustRoots { tls.trustRoots = .file(path) }
+            // Opportunistic STARTTLS (`?tls=none`) protects against passive eavesdroppers only: a local
+            // server's self-signed certificate must not stop the mail (RFC 7435).
+            if configuration.security == .startTLS(required: false) { tls.certificateVerification = .none }
             sslContext = try NIOSSLContext(configuration: tls)
         }
     }

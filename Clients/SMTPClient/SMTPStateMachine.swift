@@ -5,7 +5,9 @@ import Foundation
 public struct SMTPStateMachine {
     public struct Settings: Sendable, Equatable {
         public var ehloName: String
-        /// Whether TLS must be in place before any mail is sent (STARTTLS or implicit TLS).
+        /// Whether TLS, with a verified certificate, must be in place before any mail is sent (STARTTLS or
+        /// implicit TLS). Without it TLS is opportunistic (used when offered, unverified, RFC 7435), and
+        /// credentials are refused: they go only over verified TLS.
         public var requireTLS: Bool
         /// Whether to send STARTTLS when the server offers it.
         public var useStartTLS: Bool
@@ -271,8 +273,8 @@ public struct SMTPStateMachine {
 
     private mutating func authenticateOrReady() -> Action {
         guard let credentials = settings.credentials else { return becomeReady() }
-        // Credentials never travel in clear.
-        guard tlsActive else {
+        // Credentials never travel in clear, nor over TLS whose certificate was not verified.
+        guard tlsActive && settings.requireTLS else {
             return fail(SMTPFailure(stage: .authentication, text: "refusing to send credentials without TLS"))
         }
         if capabilities.authMechanisms.contains("PLAIN") {

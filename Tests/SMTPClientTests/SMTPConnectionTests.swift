@@ -125,6 +125,18 @@ import Testing
         }
     }
 
+    @Test func opportunisticStartTLSAcceptsAnUntrustedCertificate() async throws {
+        try await TestSMTPServer.with(.init(startTLS: true)) { server in
+            var configuration = Self.configuration(server, host: "localhost", security: .startTLS(required: false))
+            configuration.trustRoots = .system
+            let connection = try SMTPConnection(configuration: configuration)
+            let outcome = await connection.send(Self.message("Subject: maybe tls\r\n\r\nx\r\n"))
+            await connection.close()
+            #expect(Self.isDelivered(outcome))
+            #expect(try server.messages().first?.envelope.tls == true)
+        }
+    }
+
     @Test func authPlainWorksOverTLSOnly() async throws {
         try await TestSMTPServer.with(.init(startTLS: true, auth: "mailer:s3cret")) { server in
             var configuration = Self.configuration(server, host: "localhost", security: .startTLS(required: true))

@@ -5,6 +5,7 @@ import Testing
 /// The protocol without a network: replies in, commands out.
 @Suite struct SMTPStateMachineTests {
     static let clear = SMTPStateMachine.Settings(ehloName: "mailer.test", requireTLS: false, useStartTLS: true)
+    static let verified = SMTPStateMachine.Settings(ehloName: "mailer.test", requireTLS: true, useStartTLS: true)
 
     static func reply(_ code: Int, _ lines: String...) -> SMTPReply {
         SMTPReply(code: code, lines: lines.isEmpty ? ["ok"] : lines)
@@ -167,8 +168,20 @@ import Testing
         #expect(failure.stage == .authentication)
     }
 
-    @Test func authPlainIsPreferredAndLoginIsUsedWhenPlainIsNotOffered() {
+    @Test func credentialsAreNeverSentOverUnverifiedTLS() throws {
         var settings = Self.clear
+        settings.credentials = SMTPCredentials(username: "u", password: "p")
+        var machine = SMTPStateMachine(settings: settings, tlsActive: false)
+        _ = machine.receive(Self.reply(220))
+        #expect(Self.text(machine.receive(SMTPReply(code: 250, lines: ["x", "STARTTLS"]))) == "STARTTLS\r\n")
+        #expect(machine.receive(Self.reply(220)) == .startTLS)
+        _ = machine.tlsEstablished()
+        let failure = try #require(Self.closeFailure(machine.receive(SMTPReply(code: 250, lines: ["x", "AUTH PLAIN"]))))
+        #expect(failure.stage == .authentication)
+    }
+
+    @Test func authPlainIsPreferredAndLoginIsUsedWhenPlainIsNotOffered() {
+        var settings = Self.verified
         settings.credentials = SMTPCredentials(username: "user", password: "secret")
         var plain = SMTPStateMachine(settings: settings, tlsActive: true)
         _ = plain.receive(Self.reply(220))
@@ -184,7 +197,7 @@ import Testing
     }
 
     @Test func aBadPasswordIsATemporaryFailureOfTheSession() throws {
-        var settings = Self.clear
+        var settings = Self.verified
         settings.credentials = SMTPCredentials(username: "user", password: "wrong")
         var machine = SMTPStateMachine(settings: settings, tlsActive: true)
         _ = machine.receive(Self.reply(220))
