@@ -144,10 +144,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SMTPClientTests",
-            dependencies: [
-                "SMTPClient",
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
+            dependencies: ["SMTPClient"],
             exclude: ["smtp_server.py"],
             swiftSettings: swiftSettings
         ),
