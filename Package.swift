@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.25.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
@@ -104,6 +105,18 @@ let package = Package(
             path: "Clients/MailMessage",
             swiftSettings: swiftSettings
         ),
+        // The SMTP transport of campaign-mailer: a state machine per connection on SwiftNIO.
+        .target(
+            name: "SMTPClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+            ],
+            path: "Clients/SMTPClient",
+            swiftSettings: swiftSettings
+        ),
 
         // The load generator of `make bench`.
         .executableTarget(
@@ -144,6 +157,12 @@ let package = Package(
             name: "MailMessageTests",
             dependencies: ["CampaignProtocol", "MailMessage"],
             exclude: ["parse_message.py"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SMTPClientTests",
+            dependencies: ["SMTPClient"],
+            exclude: ["smtp_server.py"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

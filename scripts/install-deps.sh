@@ -13,6 +13,7 @@ command -v jq >/dev/null || need+=(jq)
 command -v setpriv >/dev/null || need+=(util-linux)
 [ -e /usr/share/zoneinfo/America/Los_Angeles ] || need+=(tzdata)
 command -v python3 >/dev/null || need+=(python3)
+command -v openssl >/dev/null || need+=(openssl)
 
 if [ ${#need[@]} -gt 0 ]; then
     echo "installing: ${need[*]}"
@@ -26,6 +27,13 @@ if ! python3 -c 'import jsonschema, referencing' 2>/dev/null; then
     echo "installing: python jsonschema"
     python3 -m pip install --quiet jsonschema referencing 2>/dev/null \
         || python3 -m pip install --quiet --break-system-packages jsonschema referencing
+fi
+
+# The SMTP client's tests run a real SMTP server (Tests/SMTPClientTests/smtp_server.py).
+if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+    echo "installing: python aiosmtpd"
+    python3 -m pip install --quiet aiosmtpd 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages aiosmtpd
 fi
 
 command -v swift >/dev/null || { echo "swift is not on PATH (expected a Swift 6 toolchain, e.g. /opt/swift/usr/bin)" >&2; exit 1; }

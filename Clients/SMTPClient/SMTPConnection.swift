@@ -1,0 +1,164 @@
+import NIOCore
+import NIOPosix
+import NIOSSL
+
+/// A connection to one SMTP server, reused for message after message: opened on the first `send`, reset
+/// (RSET) between messages, opened again when the server has closed it. Messages go one at a time.
+public actor SMTPConnection {
+    public let configuration: SMTPConfiguration
+    private let group: any EventLoopGroup
+    private let sslContext: NIOSSLContext?
+    private var session: Session?
+    /// Connections opened so far (a reused connection keeps this at 1).
+    public private(set) var connectionsOpened = 0
+
+    private struct Session {
+        let channel: any Channel
+        let handler: NIOLoopBound<SMTPChannelHandler>
+    }
+
+    /// Fails only when the TLS settings cannot be used (an unreadable CA file).
+    public init(configuration: SMTPConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
+        self.configuration = configuration
+        self.group = group
+        if configuration.security == .none {
+            sslContext = nil
+        } else {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.minimumTLSVersion = .tlsv12
+            if case .file(let path) = configuration.trustRoots { tls.trustRoots = .file(path) }
+            // Opportunistic STARTTLS (`?tls=none`) protects against passive eavesdroppers only: a local
+            // server's self-signed certificate must not stop the mail (RFC 7435).
+            if configuration.security == .startTLS(required: false) { tls.certificateVerification = .none }
+            sslContext = try NIOSSLContext(configuration: tls)
+        }
+    }
+
+    /// Sends one message and says what became of it. Never throws: every failure is an outcome.
+    public func send(_ message: SMTPMessage) async -> SMTPOutcome {
+        // An over-long line or a bad address is refused before any connection is made.
+        do {
+            _ = try message.encoded()
+        } catch {
+            return .failure(error)
+        }
+        let reused = session != nil
+        switch await attempt(message) {
+        case .outcome(let outcome):
+            return outcome
+        case .lostBeforeAnyReply(let failure):
+            // A reused connection the server had closed while idle: once more on a fresh one.
+            guard reused else { return .failure(failure) }
+            await drop()
+            switch await attempt(message) {
+            case .outcome(let outcome): return outcome
+            case .lostBeforeAnyReply(let failure): return .failure(failure)
+            }
+        }
+    }
+
+    /// Says QUIT and closes the connection, if one is open.
+    public func close() async {
+        guard let session else { return }
+        self.session = nil
+        let promise = session.channel.eventLoop.makePromise(of: Void.self)
+        session.channel.eventLoop.execute { session.handler.value.quit(promise: promise) }
+        try? await promise.futureResult.get()
+        try? await session.channel.close()
+    }
+
+    private func attempt(_ message: SMTPMessage) async -> SMTPChannelHandler.SendResult {
+        let session: Session
+        do {
+            session = try await openSession()
+        } catch let failure as SMTPFailure {
+            return .outcome(.failure(failure))
+        } catch {
+            return .outcome(.failure(SMTPFailure(stage: .connection, text: "\(error)")))
+        }
+        let promise = session.channel.eventLoop.makePromise(of: SMTPChannelHandler.SendResult.self)
+        session.channel.eventLoop.execute { session.handler.value.send(message, promise: promise) }
+        do {
+            let result = try await promise.futureResult.get()
+            if !session.channel.isActive { await drop() }
+            return result
+        } catch {
+            await drop()
+            return .outcome(.failure(SMTPFailure(stage: .connection, text: "\(error)")))
+        }
+    }
+
+    private func openSession() async throws -> Session {
+        if let session {
+            let usable = try await session.channel.eventLoop.submit { session.handler.value.isUsable }.get()
+            if usable { return session }
+            await drop()
+        }
+        let configuration = self.configuration
+        let sslContext = self.sslContext
+        let implicitTLS = configuration.security == .implicitTLS
+        let settings = SMTPStateMachine.Settings(
+            ehloName: configuration.ehloName,
+            requireTLS: configuration.security != .none && configuration.security != .startTLS(required: false),
+            useStartTLS: configuration.security != .none && !implicitTLS,
+            credentials: configuration.credentials)
+        // SNI and certificate checks need the host name; an IP literal goes without SNI.
+        let serverHostname = Self.isIPLiteral(configuration.host) ? nil : configuration.host
+        let makeTLSHandler: @Sendable () throws -> NIOSSLClientHandler = {
+            guard let sslContext else { throw SMTPFailure(stage: .tls, text: "TLS is not configured") }
+            return try NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname)
+        }
+        let timeouts = configuration.timeouts
+        let channel: any Channel
+        do {
+            // No read before the SMTP handler is in place, or the greeting would reach an empty pipeline.
+            channel = try await ClientBootstrap(group: group)
+                .connectTimeout(TimeAmount(timeouts.connect))
+                .channelOption(.autoRead, value: false)
+                .connect(host: configuration.host, port: configuration.port)
+                .get()
+        } catch {
+            throw SMTPFailure(stage: .connection, text: "cannot connect to \(configuration.host):\(configuration.port): \(error)")
+        }
+        connectionsOpened += 1
+        let opened = channel.eventLoop.makePromise(of: Void.self)
+        let handlerBox: NIOLoopBound<SMTPChannelHandler>
+        do {
+            handlerBox = try await channel.eventLoop.submit {
+                // Closed before the handler is there: it would never see channelInactive.
+                guard channel.isActive else { throw SMTPFailure(stage: .connection, text: "the server closed the connection") }
+                if implicitTLS { try channel.pipeline.syncOperations.addHandler(makeTLSHandler()) }
+                // The handler is created on its loop and stays there; the box lets others reach it there.
+                let handler = SMTPChannelHandler(
+                    machine: SMTPStateMachine(settings: settings, tlsActive: implicitTLS), timeouts: timeouts, opened: opened,
+                    makeTLSHandler: makeTLSHandler)
+                try channel.pipeline.syncOperations.addHandler(handler)
+                try channel.syncOptions?.setOption(.autoRead, value: true)
+                return NIOLoopBound(handler, eventLoop: channel.eventLoop)
+            }.get()
+        } catch {
+            opened.fail(error)
+            try? await channel.close()
+            throw error
+        }
+        do {
+            try await opened.futureResult.get()
+        } catch {
+            try? await channel.close()
+            throw error
+        }
+        let session = Session(channel: channel, handler: handlerBox)
+        self.session = session
+        return session
+    }
+
+    private func drop() async {
+        guard let session else { return }
+        self.session = nil
+        try? await session.channel.close()
+    }
+
+    static func isIPLiteral(_ host: String) -> Bool {
+        (try? SocketAddress(ipAddress: host, port: 0)) != nil
+    }
+}
