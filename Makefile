@@ -3,7 +3,7 @@ SWIFT ?= swift
 CONFIG ?= debug
 STATE ?= var
 BIN = .build/$(CONFIG)/campaignd
-SHARED_OPENRPC ?= ../shared/openrpc
+OPENRPC_META ?= Tests/schemas/openrpc-meta
 
 .PHONY: all deps build run test test-swift test-schemas test-docs test-units lint format clean docs
 
@@ -24,10 +24,10 @@ test-swift:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-# The OpenRPC document against the OpenRPC 1.3 meta-schema (when ../shared/openrpc exists), and the
+# The OpenRPC document against the OpenRPC 1.3 meta-schema (kept in Tests/schemas/openrpc-meta), and the
 # example campaigns against Schemas/campaign.schema.json.
 test-schemas:
-	python3 Tests/schemas/validate.py $(SHARED_OPENRPC)
+	python3 Tests/schemas/validate.py $(OPENRPC_META)
 
 # docs/methods.md is generated from Schemas/openrpc.json: `make docs` rewrites it, `make test-docs` fails
 # with the diff while it is stale (and runs the generator's own tests).

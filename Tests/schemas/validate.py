@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks Schemas/ against the OpenRPC meta-schema, itself, the Swift wire types, and the example files.
 
-Usage, from the repository root:  python3 Tests/schemas/validate.py ../shared/openrpc
+Usage, from the repository root:  python3 Tests/schemas/validate.py Tests/schemas/openrpc-meta
 The argument is the folder holding openrpc-1.3.schema.json and json-schema-tools-meta-schema.json; when it
 does not exist the meta-schema check is skipped and the rest still runs.
 
