@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.25.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
@@ -93,6 +94,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The mailer's messages: an outbox message rendered from mustache templates into RFC 5322 bytes.
+        .target(
+            name: "MailMessage",
+            dependencies: [
+                "CampaignProtocol",
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            path: "Clients/MailMessage",
+            swiftSettings: swiftSettings
+        ),
+
         // The load generator of `make bench`.
         .executableTarget(
             name: "campaign-bench",
@@ -126,6 +138,12 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MailMessageTests",
+            dependencies: ["CampaignProtocol", "MailMessage"],
+            exclude: ["parse_message.py"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,93 @@
+import Foundation
+
+/// Header fields as RFC 5322 and RFC 2047 write them: one value can never become two fields.
+enum HeaderField {
+    static let maxLine = 78
+    /// Bytes of text per encoded word: 39 bytes are 52 base64 characters, a word of 64 with
+    /// `=?UTF-8?B?` and `?=`, so that even the first word fits after `Subject: `.
+    static let bytesPerWord = 39
+
+    /// Every control character (CR and LF among them), and the Unicode line and paragraph
+    /// separators, becomes a space; runs of spaces become one. A value with these can end no line.
+    static func clean(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        var lastWasSpace = true
+        for s in text.unicodeScalars {
+            let space =
+                s.properties.generalCategory == .control || s == "\u{2028}" || s == "\u{2029}" || s.properties.isWhitespace
+            if space {
+                if !lastWasSpace { out.append(" ") }
+                lastWasSpace = true
+            } else {
+                out.append(s)
+                lastWasSpace = false
+            }
+        }
+        return String(out).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// `Name: value`, folded, CRLF at the end. The tokens go on one line while they fit in 78
+    /// characters, the rest on continuation lines that start with a space.
+    static func fold(name: String, tokens: [String]) -> String {
+        var out = "\(name):"
+        var lineLength = out.utf8.count
+        var lineHasToken = false
+        for token in tokens {
+            let length = token.utf8.count
+            if lineLength + 1 + length > maxLine, lineHasToken {
+                out += "\r\n"
+                lineLength = 0
+            }
+            out += " " + token
+            lineLength += 1 + length
+            lineHasToken = true
+        }
+        return out + "\r\n"
+    }
+
+    /// An unstructured field (`Subject`): ASCII words as they are, anything else as encoded words.
+    static func unstructured(name: String, value: String) -> String {
+        fold(name: name, tokens: words(clean(value)))
+    }
+
+    /// An address field: a display name, quoted or encoded, and the address in angle brackets.
+    static func address(name: String, _ mailbox: MailAddress) -> String {
+        let display = clean(mailbox.name)
+        guard !display.isEmpty else { return fold(name: name, tokens: [mailbox.address]) }
+        let quoted = "\"" + display.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        let phrase = isPlain(display) && quoted.utf8.count <= maxLine - name.utf8.count - 2 ? [quoted] : encodedWords(display)
+        return fold(name: name, tokens: phrase + ["<\(mailbox.address)>"])
+    }
+
+    /// Text that needs no encoding: printable ASCII, no word too long to fold (one fits after
+    /// `Subject: `, as an encoded word does), nothing a reader would take for an encoded word.
+    static func isPlain(_ text: String) -> Bool {
+        text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F } && !text.contains("=?")
+            && text.split(separator: " ").allSatisfy { $0.utf8.count <= 64 }
+    }
+
+    static func words(_ text: String) -> [String] {
+        guard !text.isEmpty else { return [] }
+        return isPlain(text) ? text.split(separator: " ").map(String.init) : encodedWords(text)
+    }
+
+    /// RFC 2047 B-encoded words, each at most 75 characters, never splitting a character's bytes.
+    static func encodedWords(_ text: String) -> [String] {
+        var words: [String] = []
+        var chunk: [UInt8] = []
+        for scalar in text.unicodeScalars {
+            let bytes = Array(String(scalar).utf8)
+            if chunk.count + bytes.count > bytesPerWord {
+                words.append(encodedWord(chunk))
+                chunk = []
+            }
+            chunk += bytes
+        }
+        if !chunk.isEmpty { words.append(encodedWord(chunk)) }
+        return words
+    }
+
+    static func encodedWord(_ bytes: [UInt8]) -> String {
+        "=?UTF-8?B?" + Data(bytes).base64EncodedString() + "?="
+    }
+}

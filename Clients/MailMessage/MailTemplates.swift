@@ -1,0 +1,111 @@
+import CampaignProtocol
+import Foundation
+import Mustache
+
+/// The templates of every kind: the shipped ones, each replaced by a file of the same name in the
+/// override directory when there is one (`signature.confirm.text.mustache`,
+/// `signature.confirm.html.mustache`).
+public struct MailTemplates: Sendable {
+    public enum Part: String, Sendable, CaseIterable {
+        case text, html
+    }
+
+    struct Text: Sendable {
+        var subject: MustacheTemplate
+        var body: MustacheTemplate
+    }
+
+    var texts: [String: Text] = [:]
+    var htmls: [String: MustacheTemplate] = [:]
+    /// The override files in use, for the mailer to log.
+    public private(set) var overrides: [String] = []
+    /// `.mustache` files in the override directory that name no kind and part (a typo, or a kind
+    /// this mailer does not know): never used, worth a warning.
+    public private(set) var unused: [String] = []
+
+    /// The shipped templates, each replaced by its file in `directory` when that file exists.
+    public init(overridesIn directory: URL? = nil) throws(MailMessageError) {
+        let kinds = Set(ShippedTemplates.all.keys).union(MessageKind.allCases.map(\.rawValue))
+        if let directory {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                // A mistyped --templates would otherwise send the shipped wording without a word.
+                throw .badTemplate(file: directory.path, reason: "no such directory")
+            }
+        }
+        var expected: Set<String> = []
+        for kind in kinds.sorted() {
+            for part in Part.allCases {
+                let file = Self.fileName(kind: kind, part: part)
+                expected.insert(file)
+                var source = part == .text ? ShippedTemplates.all[kind]?.text : ShippedTemplates.all[kind]?.html
+                var origin = ""
+                if let directory {
+                    let url = directory.appendingPathComponent(file)
+                    if FileManager.default.fileExists(atPath: url.path) {
+                        do {
+                            source = try String(contentsOf: url, encoding: .utf8)
+                        } catch {
+                            throw .badTemplate(file: url.path, reason: "cannot be read as UTF-8: \(error)")
+                        }
+                        origin = url.path
+                        overrides.append(file)
+                    }
+                }
+                guard let source else { continue }
+                switch part {
+                case .text: texts[kind] = try Self.text(source, origin: origin)
+                case .html: htmls[kind] = try Self.html(source, origin: origin)
+                }
+            }
+        }
+        if let directory, let files = try? FileManager.default.contentsOfDirectory(atPath: directory.path) {
+            unused = files.filter { $0.hasSuffix(".mustache") && !expected.contains($0) }.sorted()
+        }
+    }
+
+    /// `<kind>.<part>.mustache`: the name of an override file.
+    public static func fileName(kind: String, part: Part) -> String { "\(kind).\(part.rawValue).mustache" }
+
+    /// A shipped template's source, for organisers who start an override from it.
+    public static func shippedSource(kind: String, part: Part) -> String? {
+        part == .text ? ShippedTemplates.all[kind]?.text : ShippedTemplates.all[kind]?.html
+    }
+
+    /// Whether both parts of a kind have a template.
+    public func covers(kind: String) -> Bool { texts[kind] != nil && htmls[kind] != nil }
+
+    /// The first line is `Subject: …`, the body starts after the blank line. Values go in
+    /// unescaped: this is plain text.
+    static func text(_ source: String, origin: String) throws(MailMessageError) -> Text {
+        let normalized = source.replacingOccurrences(of: "\r\n", with: "\n")
+        let lines = normalized.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let first = lines.first, first.hasPrefix("Subject:") else {
+            throw .badTemplate(file: origin, reason: "the first line of a text template is `Subject: …`")
+        }
+        let subject = String(first.dropFirst("Subject:".count))
+        var body = lines.count > 1 ? String(lines[1]) : ""
+        while body.hasPrefix("\n") { body.removeFirst() }
+        return Text(subject: try parse(textPragma + subject, origin: origin), body: try parse(textPragma + body, origin: origin))
+    }
+
+    /// HTML escapes every value: a template that could print one unescaped (`{{{x}}}`, `{{&x}}`),
+    /// change the delimiters or the content type is refused.
+    static func html(_ source: String, origin: String) throws(MailMessageError) -> MustacheTemplate {
+        if source.range(of: #"\{\{\s*[{&=%]"#, options: .regularExpression) != nil {
+            throw .badTemplate(
+                file: origin, reason: "an HTML template escapes every value: no {{{…}}}, {{&…}}, {{=…=}} or {{%…}}")
+        }
+        return try parse(source, origin: origin)
+    }
+
+    static let textPragma = "{{% CONTENT_TYPE: TEXT}}"
+
+    static func parse(_ source: String, origin: String) throws(MailMessageError) -> MustacheTemplate {
+        do {
+            return try MustacheTemplate(string: source)
+        } catch {
+            throw .badTemplate(file: origin, reason: "\(error)")
+        }
+    }
+}
