@@ -16,17 +16,7 @@ build: deps
 	$(SWIFT) build -c $(CONFIG)
 
 run: build
-	@mkdir -p $(STATE)
-	@echo
-	@echo "campaignd on the example campaign (state in $(STATE)/). In another shell:"
-	@echo "  Clients/shell/campaign-rpc -s $(STATE)/public.sock letter.get"
-	@echo "  Clients/shell/campaign-rpc -s $(STATE)/public.sock letter.sign '{\"name\":\"Ada\",\"email\":\"ada@example.org\",\"showName\":true}'"
-	@echo "  Clients/shell/campaign-rpc -s $(STATE)/admin.sock outbox.claim '{\"limit\":10}'"
-	@echo "  .build/$(CONFIG)/campaignctl --socket $(STATE)/public.sock count"
-	@echo "Stop with Ctrl-C."
-	@echo
-	$(BIN) --listen $(STATE)/public.sock --admin-listen $(STATE)/admin.sock --state-dir $(STATE) \
-		--campaign Schemas/examples/northwind.campaign.json
+	@BIN=.build/$(CONFIG) STATE=$(STATE) scripts/run.sh
 
 test: deps lint test-docs test-swift test-schemas test-units
 

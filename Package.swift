@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "campaignd", targets: ["campaignd"]),
+        .executable(name: "campaign-mailer", targets: ["campaign-mailer"]),
         .executable(name: "campaignctl", targets: ["campaignctl"]),
         .library(name: "CampaignProtocol", targets: ["CampaignProtocol"]),
         .library(name: "CampaignClient", targets: ["CampaignClient"]),
@@ -115,6 +116,22 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
             ],
             path: "Clients/SMTPClient",
+            swiftSettings: swiftSettings
+        ),
+        // The mailer: claims campaignd's outbox, renders, delivers, and reports each outcome.
+        .executableTarget(
+            name: "campaign-mailer",
+            dependencies: [
+                "CampaignClient",
+                "CampaignProtocol",
+                "CSystemd",
+                "MailMessage",
+                "SMTPClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Clients/campaign-mailer",
             swiftSettings: swiftSettings
         ),
 

@@ -1,0 +1,161 @@
+import ArgumentParser
+import CSystemd
+import CampaignClient
+import CampaignProtocol
+import Foundation
+import Logging
+import MailMessage
+import SMTPClient
+import ServiceLifecycle
+
+/// `campaign-mailer`: sends what campaignd's outbox holds — confirmation links, receipts, reminders — and
+/// tells campaignd how each fared. A second client of the API, on the admin socket.
+@main
+struct CampaignMailer: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "campaign-mailer",
+        abstract: "Send campaignd's outbox: claim, render, deliver, acknowledge.",
+        discussion: """
+            Transports: smtp://HOST:PORT (STARTTLS required unless ?tls=none), smtps://HOST:465, \
+            sendmail[:PATH] (default /usr/sbin/sendmail), maildir:DIR. Credentials never go on the command \
+            line: --credentials FILE (user name, then password, one a line) or systemd's LoadCredential=smtp:….
+            """)
+
+    @Option(help: "campaignd's admin socket.")
+    var socket: String = ProcessInfo.processInfo.environment["CAMPAIGN_ADMIN_SOCKET"] ?? "/run/campaignd/admin.sock"
+
+    @Option(help: "Where messages go: smtp://…, smtps://…, sendmail[:PATH] or maildir:DIR.")
+    var transport: String
+
+    @Option(help: "The sender, as \"Name <address>\".")
+    var from: String
+
+    @Option(help: "The campaign site: links are SITE/confirm?token=… and SITE/withdraw?token=….")
+    var siteURL: String
+
+    @Option(help: "A directory of templates (KIND.text.mustache, KIND.html.mustache) replacing the shipped ones.")
+    var templates: String?
+
+    @Option(help: "A file with the SMTP user name and password, one a line.")
+    var credentials: String?
+
+    @Option(help: "A PEM file of CA certificates the SMTP server's must chain to (default: the system's).")
+    var caFile: String?
+
+    @Option(help: "Messages delivered side by side (SMTP connections).")
+    var concurrency: Int = 4
+
+    @Option(help: "At most this many messages a second (0: no limit).")
+    var maxPerSecond: Int = 0
+
+    @Option(help: "Seconds a claimed message is ours before campaignd hands it out again.")
+    var leaseSeconds: Int = 300
+
+    @Flag(help: "Send what is due, then exit (for cron, tests and make run).")
+    var once = false
+
+    @Flag(help: "Print each confirmation link (make run's maildir mode: confirm without a mail server).")
+    var printLinks = false
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 64") }
+        guard maxPerSecond >= 0 else { throw ValidationError("--max-per-second must not be negative") }
+        guard (10...3600).contains(leaseSeconds) else { throw ValidationError("--lease-seconds must be between 10 and 3600") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "campaign-mailer")
+        let sender: MailAddress
+        let renderer: MessageRenderer
+        do {
+            sender = try MailAddress(parsing: from)
+            renderer = try MessageRenderer(
+                sender: sender, siteURL: siteURL, templates: try MailTemplates(overridesIn: templates.map { URL(fileURLWithPath: $0) }))
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let transports = try (0..<concurrency).map { _ in try makeTransport(sender: sender) }
+        let client = try await CampaignClient.connect(socketPath: socket)
+        let printLinks = self.printLinks
+        let drain = OutboxDrain(
+            client: client, transports: transports,
+            render: { message in
+                let rendered = try renderer.render(message)
+                if printLinks, let link = rendered.links.confirm { print("\(message.kind.rawValue) for \(message.to.email): \(link)") }
+                return OutgoingMail(sender: rendered.envelopeFrom, recipients: [rendered.recipient], data: rendered.bytes)
+            },
+            pacer: maxPerSecond > 0 ? Pacer(perSecond: maxPerSecond) : nil, leaseSeconds: leaseSeconds, logger: logger)
+        let service = MailerService(drain: drain, batch: concurrency * 8, once: once, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        for transport in transports { await transport.close() }
+        await client.close()
+    }
+
+    func makeTransport(sender: MailAddress) throws -> any MailTransport {
+        if transport.hasPrefix("maildir:") {
+            return try MaildirTransport(directory: String(transport.dropFirst("maildir:".count)))
+        }
+        if transport == "sendmail" || transport.hasPrefix("sendmail:") {
+            let path = transport.hasPrefix("sendmail:") ? String(transport.dropFirst("sendmail:".count)) : ""
+            return SendmailTransport(path: path.isEmpty ? "/usr/sbin/sendmail" : path)
+        }
+        guard transport.hasPrefix("smtp://") || transport.hasPrefix("smtps://") else {
+            throw ValidationError("--transport must be smtp://…, smtps://…, sendmail[:PATH] or maildir:DIR")
+        }
+        do {
+            let configuration = try SMTPConfiguration(
+                url: transport, credentials: try Credentials.load(file: credentials), trustRoots: caFile.map { .file($0) } ?? .system,
+                ehloName: String(sender.domain))
+            return try SMTPTransport(configuration: configuration)
+        } catch let error as SMTPConfiguration.URLError {
+            throw ValidationError("--transport: \(error)")
+        }
+    }
+}
+
+/// The mailer as a swift-service-lifecycle service: rounds until told to stop. On SIGTERM the round in
+/// hand finishes (its messages are delivered and reported, or left to their lease), then it returns.
+struct MailerService: Service {
+    let drain: OutboxDrain
+    let batch: Int
+    let once: Bool
+    let logger: Logger
+
+    func run() async throws {
+        _ = sd_notify(0, "READY=1\nSTATUS=Sending the outbox")
+        logger.info("campaign-mailer started")
+        while !Task.isShuttingDownGracefully {
+            let claimed: Int
+            do {
+                claimed = try await drain.round(limit: batch)
+            } catch {
+                // campaignd restarting or busy: what was claimed comes back after its lease.
+                logger.warning("outbox round failed; trying again", metadata: ["error": "\(error)"])
+                if once { throw error }
+                try? await Task.sleep(for: .seconds(2))
+                continue
+            }
+            if claimed == 0 {
+                if once { break }
+                // Nothing due: look again in a second, or at once stop.
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+            }
+        }
+        _ = sd_notify(0, "STOPPING=1")
+        logger.info("campaign-mailer stopping")
+    }
+}

@@ -1,0 +1,95 @@
+import CampaignClient
+import CampaignProtocol
+import Logging
+
+/// The mailer's work, one round at a time: claim what is due, render each message, deliver it, and report
+/// the outcome (`outbox.ack` for what was sent, `outbox.fail` for what was not). A message whose outcome
+/// never reached campaignd (the mailer killed after the server took it) comes back when its lease ends:
+/// at least once, never lost.
+struct OutboxDrain: Sendable {
+    let client: CampaignClient
+    /// One per worker: an SMTP transport holds one connection, so workers deliver side by side.
+    let transports: [any MailTransport]
+    let render: @Sendable (OutboxMessage) throws -> OutgoingMail
+    let pacer: Pacer?
+    let leaseSeconds: Int
+    let logger: Logger
+
+    /// Claims up to `limit` messages and settles each. Returns how many it claimed (0: nothing was due).
+    func round(limit: Int) async throws -> Int {
+        let messages = try await client.call(ClaimOutbox(limit: limit, leaseSeconds: leaseSeconds)).messages
+        guard !messages.isEmpty else { return 0 }
+        let outcomes = await withTaskGroup(of: [(String, DeliveryOutcome)].self) { group in
+            for (worker, transport) in transports.enumerated() {
+                let share = messages.enumerated().filter { $0.offset % transports.count == worker }.map(\.element)
+                guard !share.isEmpty else { continue }
+                group.addTask {
+                    var done: [(String, DeliveryOutcome)] = []
+                    for message in share { done.append((message.id, await send(message, over: transport))) }
+                    return done
+                }
+            }
+            var all: [(String, DeliveryOutcome)] = []
+            for await done in group { all += done }
+            return all
+        }
+        try await report(outcomes)
+        return messages.count
+    }
+
+    func send(_ message: OutboxMessage, over transport: any MailTransport) async -> DeliveryOutcome {
+        let mail: OutgoingMail
+        do {
+            mail = try render(message)
+        } catch {
+            // A template the organisers overrode may be fixed: tried again after the backoff.
+            logger.error(
+                "message could not be rendered", metadata: ["id": "\(message.id)", "kind": "\(message.kind.rawValue)", "error": "\(error)"])
+            return .temporary(reason: "could not render the message: \(error)")
+        }
+        await pacer?.wait()
+        let outcome = await transport.deliver(mail)
+        switch outcome {
+        case .delivered:
+            logger.debug("delivered", metadata: ["id": "\(message.id)", "kind": "\(message.kind.rawValue)"])
+        case .temporary(let reason, _):
+            logger.warning("delivery failed; tried again later", metadata: ["id": "\(message.id)", "reason": "\(reason)"])
+        case .permanent(let reason):
+            logger.error("delivery failed for good", metadata: ["id": "\(message.id)", "reason": "\(reason)"])
+        }
+        return outcome
+    }
+
+    /// Tells campaignd how each message fared: the sent ones in one `outbox.ack`.
+    func report(_ outcomes: [(id: String, outcome: DeliveryOutcome)]) async throws {
+        let sent = outcomes.filter { $0.outcome == .delivered }.map(\.id)
+        if !sent.isEmpty { _ = try await client.call(AckOutbox(ids: sent)) }
+        for (id, outcome) in outcomes {
+            switch outcome {
+            case .delivered:
+                continue
+            case .temporary(let reason, let retryAfter):
+                _ = try await client.call(
+                    FailOutbox(ids: [id], permanent: false, reason: String(reason.prefix(500)), retryAfterSeconds: retryAfter))
+            case .permanent(let reason):
+                _ = try await client.call(FailOutbox(ids: [id], permanent: true, reason: String(reason.prefix(500))))
+            }
+        }
+    }
+}
+
+/// At most `perSecond` deliveries a second across every worker (`--max-per-second`): a shared mail server
+/// or a provider's sending limit is not overrun at a campaign's peak.
+actor Pacer {
+    private let interval: Duration
+    private var next = ContinuousClock.now
+
+    init(perSecond: Int) { interval = .seconds(1) / max(1, perSecond) }
+
+    func wait() async {
+        let now = ContinuousClock.now
+        let slot = max(next, now)
+        next = slot + interval
+        if slot > now { try? await Task.sleep(until: slot, clock: .continuous) }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+
+/// `campaign-mailer` against a real campaignd: a signature's confirmation leaves, its link confirms, and
+/// what could not be sent comes back or is given up, as the outbox contract says.
+@Suite(.serialized) struct MailerTests {
+    static var mailer: String { Paths.buildDirectory + "/campaign-mailer" }
+
+    /// Runs `campaign-mailer --once` against the service in `dir`; its exit status and output.
+    func mailOnce(_ dir: String, transport: String, extra: [String] = []) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.mailer)
+        process.arguments =
+            [
+                "--once", "--socket", dir + "/admin.sock", "--transport", transport, "--from", "Northwind Campaign <campaign@example.org>",
+                "--site-url", "https://campaign.example.org", "--log-level", "warning",
+            ] + extra
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    /// The token of the confirm link in a message.
+    func confirmToken(in message: String) -> String? {
+        // Quoted-printable may break the link across lines: undo soft breaks first.
+        let text = message.replacingOccurrences(of: "=\r\n", with: "").replacingOccurrences(of: "=3D", with: "=")
+        guard let range = text.range(of: "/confirm?token=") else { return nil }
+        return String(text[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+    }
+
+    @Test func aSignaturesConfirmationLeavesByMaildirAndItsLinkConfirms() throws {
+        let dir = try Paths.temporaryDirectory()
+        let server = try ServerProcess.listening(dir)
+        defer { server.stop() }
+        let web = try LineClient(path: dir + "/public.sock")
+        _ = try web.call("letter.sign", #"{"name":"Ada Lovelace","email":"ada@example.org","showName":true}"#)
+        let sent = try mailOnce(dir, transport: "maildir:" + dir + "/mail", extra: ["--print-links"])
+        #expect(sent.status == 0, "\(sent.output)")
+        #expect(sent.output.contains("signature.confirm for ada@example.org: https://campaign.example.org/confirm?token="))
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/mail/new")
+        #expect(files.count == 1)
+        let message = try String(contentsOfFile: dir + "/mail/new/" + (files.first ?? ""), encoding: .utf8)
+        #expect(message.contains(#"To: "Ada Lovelace" <ada@example.org>"#))
+        let token = try #require(confirmToken(in: message))
+        #expect(JSON.result(try web.call("tokens.confirm", #"{"token":"\#(token)"}"#))?["status"] as? String == "confirmed")
+        #expect(JSON.result(try web.call("signatures.count"))?["confirmed"] as? Int == 1)
+        // Acknowledged: nothing is sent twice, and the organisers see it as sent.
+        #expect(try mailOnce(dir, transport: "maildir:" + dir + "/mail").status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/mail/new").count == 1)
+        let export = try #require(JSON.result(try LineClient(path: dir + "/admin.sock").call("signatures.export")))
+        #expect(((export["items"] as? [[String: Any]])?.first?["delivery"] as? [String: Any])?["state"] as? String == "sent")
+    }
+
+    @Test func sendmailsTemporaryFailureComesBackAndAPermanentOneIsGivenUp() throws {
+        let dir = try Paths.temporaryDirectory()
+        let server = try ServerProcess.listening(dir)
+        defer { server.stop() }
+        let web = try LineClient(path: dir + "/public.sock")
+        _ = try web.call("letter.sign", #"{"name":"Bo","email":"bo@example.org"}"#)
+        // A sendmail that keeps what it is given and exits as told.
+        let script = dir + "/sendmail"
+        try """
+        #!/bin/sh
+        cat > "\(dir)/last-message"
+        exit "$(cat "\(dir)/exit-status")"
+        """.write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        try "75".write(toFile: dir + "/exit-status", atomically: true, encoding: .utf8)
+        #expect(try mailOnce(dir, transport: "sendmail:" + script).status == 0)
+        let admin = try LineClient(path: dir + "/admin.sock")
+        var outbox = try #require(JSON.result(try admin.call("service.stats"))?["outbox"] as? [String: Any])
+        #expect(outbox["retrying"] as? Int == 1 && outbox["dead"] as? Int == 0)
+        #expect(try String(contentsOfFile: dir + "/last-message", encoding: .utf8).contains("bo@example.org"))
+        // A new signer, and sendmail says the address cannot be used (EX_NOUSER).
+        _ = try web.call("letter.sign", #"{"name":"Cy","email":"cy@example.org"}"#)
+        try "67".write(toFile: dir + "/exit-status", atomically: true, encoding: .utf8)
+        #expect(try mailOnce(dir, transport: "sendmail:" + script).status == 0)
+        outbox = try #require(JSON.result(try admin.call("service.stats"))?["outbox"] as? [String: Any])
+        #expect(outbox["dead"] as? Int == 1 && outbox["retrying"] as? Int == 1)
+        let items = try #require(JSON.result(try admin.call("signatures.export"))?["items"] as? [[String: Any]])
+        let states = items.compactMap { ($0["delivery"] as? [String: Any])?["state"] as? String }
+        #expect(states.sorted() == ["failed", "retrying"])
+    }
+
+    @Test func credentialsAreNeverTakenFromTheCommandLine() throws {
+        let (status, output) = try mailOnce("/nonexistent", transport: "smtp://user:secret@localhost:25")
+        #expect(status != 0)
+        #expect(output.contains("--transport"), "\(output)")
+    }
+
+    @Test func signersConfirmationsLeaveOverSMTPAndTheirLinksConfirm() throws {
+        let dir = try Paths.temporaryDirectory()
+        let server = try ServerProcess.listening(dir)
+        defer { server.stop() }
+        // A real SMTP server (aiosmtpd), which keeps each message as a file.
+        let smtp = Process()
+        smtp.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        smtp.arguments = ["python3", Paths.packageRoot + "/Tests/SMTPClientTests/smtp_server.py", "--mode", "sink", "--out", dir + "/smtp"]
+        let input = Pipe()
+        let output = Pipe()
+        smtp.standardInput = input
+        smtp.standardOutput = output
+        try smtp.run()
+        defer {
+            try? input.fileHandleForWriting.close()
+            smtp.waitUntilExit()
+        }
+        let first = FDReader(fd: output.fileHandleForReading.fileDescriptor).readLine(timeout: 20) ?? ""
+        let port = try #require(Int(first.replacingOccurrences(of: "PORT ", with: "")), "smtp server said \(first)")
+        let web = try LineClient(path: dir + "/public.sock")
+        for name in ["ada", "bo", "cy"] {
+            _ = try web.call("letter.sign", #"{"name":"\#(name)","email":"\#(name)@example.org"}"#)
+        }
+        let sent = try mailOnce(dir, transport: "smtp://127.0.0.1:\(port)?tls=none")
+        #expect(sent.status == 0, "\(sent.output)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/smtp").filter { $0.hasSuffix(".eml") }.sorted()
+        #expect(files.count == 3)
+        let message = try String(contentsOfFile: dir + "/smtp/" + (files.first ?? ""), encoding: .utf8)
+        let token = try #require(confirmToken(in: message))
+        #expect(JSON.result(try web.call("tokens.confirm", #"{"token":"\#(token)"}"#))?["status"] as? String == "confirmed")
+        #expect(JSON.result(try web.call("signatures.count"))?["confirmed"] as? Int == 1)
+        let stats = try #require(JSON.result(try LineClient(path: dir + "/admin.sock").call("service.stats")))
+        #expect((stats["outbox"] as? [String: Any])?["queued"] as? Int == 0)
+    }
+}
