@@ -5,7 +5,7 @@
 set -euo pipefail
 BIN=${BIN:-.build/debug}
 STATE=${STATE:-var}
-mkdir -p "$STATE"
+mkdir -p "$STATE" && chmod 700 "$STATE"  # campaignd would tighten it, with a warning
 
 cat <<TEXT
 

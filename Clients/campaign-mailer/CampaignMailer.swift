@@ -91,7 +91,10 @@ struct CampaignMailer: AsyncParsableCommand {
             client: client, transports: transports,
             render: { message in
                 let rendered = try renderer.render(message)
-                if printLinks, let link = rendered.links.confirm { print("\(message.kind.rawValue) for \(message.to.email): \(link)") }
+                if printLinks, let link = rendered.links.confirm {
+                    // Unbuffered: at once, also when stdout is a pipe or a file.
+                    FileHandle.standardOutput.write(Data("\(message.kind.rawValue) for \(message.to.email): \(link)\n".utf8))
+                }
                 return OutgoingMail(sender: rendered.envelopeFrom, recipients: [rendered.recipient], data: rendered.bytes)
             },
             pacer: maxPerSecond > 0 ? Pacer(perSecond: maxPerSecond) : nil, leaseSeconds: leaseSeconds, logger: logger)

@@ -126,4 +126,40 @@ import Testing
         let stats = try #require(JSON.result(try LineClient(path: dir + "/admin.sock").call("service.stats")))
         #expect((stats["outbox"] as? [String: Any])?["queued"] as? Int == 0)
     }
+
+    /// `make run`'s script: campaignd and the mailer together, the confirmation link printed, both stopped by one signal.
+    @Test func makeRunStartsCampaigndAndTheMailerTogetherAndStopsBoth() throws {
+        let dir = try Paths.temporaryDirectory()
+        let run = Process()
+        // As a terminal starts it: with no signal blocked (a child of this test process inherits a mask
+        // that blocks SIGTERM, which bash keeps and so would never run its trap).
+        run.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        run.arguments = [
+            "python3", "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
+            Paths.packageRoot + "/scripts/run.sh",
+        ]
+        run.currentDirectoryURL = URL(fileURLWithPath: Paths.packageRoot)
+        run.environment = ProcessInfo.processInfo.environment.merging(["BIN": Paths.buildDirectory, "STATE": dir + "/var"]) { $1 }
+        let output = Pipe()
+        run.standardOutput = output
+        run.standardError = output
+        try run.run()
+        let reader = FDReader(fd: output.fileHandleForReading.fileDescriptor)
+        var socket: LineClient? = nil
+        for _ in 0..<100 where socket == nil {
+            socket = try? LineClient(path: dir + "/var/admin.sock")
+            if socket == nil { usleep(100_000) }
+        }
+        _ = try LineClient(path: dir + "/var/public.sock").call("letter.sign", #"{"name":"Ada","email":"ada@example.org"}"#)
+        var link: String? = nil
+        while link == nil, let line = reader.readLine(timeout: 20) {
+            if line.contains("signature.confirm for ada@example.org: http://localhost:8080/confirm?token=") { link = line }
+        }
+        #expect(link != nil)
+        run.terminate()
+        run.waitUntilExit()
+        // Both are gone: nothing answers on the sockets.
+        #expect((try? LineClient(path: dir + "/var/public.sock")) == nil)
+        #expect((try? LineClient(path: dir + "/var/admin.sock")) == nil)
+    }
 }
