@@ -162,4 +162,65 @@ import Testing
         #expect((try? LineClient(path: dir + "/var/public.sock")) == nil)
         #expect((try? LineClient(path: dir + "/var/admin.sock")) == nil)
     }
+
+    /// At least once, never lost: the mailer killed (SIGKILL) at seeded random moments while people sign,
+    /// 10 times; every signer's message is delivered in the end, the ones it had in hand once their lease
+    /// ran out (a second message with a new token).
+    @Test func aMailerKilledAtRandomMomentsLosesNoMessage() throws {
+        let seed = ProcessInfo.processInfo.environment["CAMPAIGND_FAULT_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 1...UInt64.max)
+        print("MailerTests.sigkill: seed \(seed) (CAMPAIGND_FAULT_SEED=\(seed) replays the plan)")
+        var rng = SplitMix64(seed: seed)
+        let dir = try Paths.temporaryDirectory()
+        let server = try ServerProcess.listening(dir, extra: ["--sign-burst", "100000", "--sign-sustained", "100000"])
+        defer { server.stop() }
+        let web = try LineClient(path: dir + "/public.sock")
+        // A sendmail that takes 50 ms a message, so that a kill lands while messages are in hand: sent,
+        // not yet acknowledged.
+        let sendmail = dir + "/sendmail"
+        try FileManager.default.createDirectory(atPath: dir + "/sent", withIntermediateDirectories: true)
+        try """
+        #!/bin/sh
+        cat > "\(dir)/sent/$$.$(date +%s%N).eml"
+        sleep 0.05
+        """.write(toFile: sendmail, atomically: true, encoding: .utf8)
+        chmod(sendmail, 0o755)
+        var signers: Set<String> = []
+        for round in 0..<10 {
+            // People sign; then a mailer starts on the queue and is killed somewhere in its work.
+            for i in 0..<40 {
+                let email = "r\(round).s\(i)@example.org"
+                #expect(JSON.result(try web.call("letter.sign", #"{"name":"Signer","email":"\#(email)"}"#))?["accepted"] as? Bool == true)
+                signers.insert(email)
+            }
+            let mailer = Process()
+            mailer.executableURL = URL(fileURLWithPath: Self.mailer)
+            mailer.arguments = [
+                "--socket", dir + "/admin.sock", "--transport", "sendmail:" + sendmail, "--from", "Campaign <campaign@example.org>",
+                "--site-url", "https://campaign.example.org", "--lease-seconds", "10", "--concurrency", "2", "--log-level", "error",
+            ]
+            mailer.standardOutput = FileHandle.nullDevice
+            mailer.standardError = FileHandle.nullDevice
+            try mailer.run()
+            usleep(UInt32.random(in: 100_000...600_000, using: &rng))
+            kill(mailer.processIdentifier, SIGKILL)
+            mailer.waitUntilExit()
+        }
+        // What a killed mailer held comes back when its lease ends; one more mailer sends the rest.
+        sleep(11)
+        #expect(try mailOnce(dir, transport: "sendmail:" + sendmail).status == 0)
+        let outbox = try #require(JSON.result(try LineClient(path: dir + "/admin.sock").call("service.stats"))?["outbox"] as? [String: Any])
+        #expect(outbox["queued"] as? Int == 0 && outbox["dead"] as? Int == 0, "\(outbox)")
+        var received: [String: Int] = [:]
+        for file in try FileManager.default.contentsOfDirectory(atPath: dir + "/sent") {
+            let message = try String(contentsOfFile: dir + "/sent/" + file, encoding: .utf8)
+            guard let line = message.split(separator: "\r\n").first(where: { $0.hasPrefix("To: ") }), let open = line.lastIndex(of: "<")
+            else { continue }
+            received[String(line[line.index(after: open)...].dropLast()), default: 0] += 1
+        }
+        print(
+            "MailerTests.sigkill: \(signers.count) signers, \(received.values.reduce(0, +)) messages delivered (re-sent after a kill: \(received.values.filter { $0 > 1 }.count))"
+        )
+        let missing = signers.subtracting(received.keys)
+        #expect(missing.isEmpty, "seed \(seed): never delivered: \(missing.sorted().prefix(10))")
+    }
 }
