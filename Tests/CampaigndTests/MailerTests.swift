@@ -223,4 +223,53 @@ import Testing
         let missing = signers.subtracting(received.keys)
         #expect(missing.isEmpty, "seed \(seed): never delivered: \(missing.sorted().prefix(10))")
     }
+
+    /// Two mailers on one outbox: a claimed message is leased to one of them, so within its lease no
+    /// message goes out twice.
+    @Test func twoMailersOnOneOutboxNeverSendTheSameMessageTwice() throws {
+        let dir = try Paths.temporaryDirectory()
+        let server = try ServerProcess.listening(dir, extra: ["--sign-burst", "100000", "--sign-sustained", "100000"])
+        defer { server.stop() }
+        let web = try LineClient(path: dir + "/public.sock")
+        for i in 0..<120 { _ = try web.call("letter.sign", #"{"name":"Signer","email":"s\#(i)@example.org"}"#) }
+        let sendmail = dir + "/sendmail"
+        try FileManager.default.createDirectory(atPath: dir + "/sent", withIntermediateDirectories: true)
+        try """
+        #!/bin/sh
+        cat > "\(dir)/sent/$$.$(date +%s%N).eml"
+        sleep 0.01
+        """.write(toFile: sendmail, atomically: true, encoding: .utf8)
+        chmod(sendmail, 0o755)
+        let mailers = try (0..<2).map { _ in
+            let mailer = Process()
+            mailer.executableURL = URL(fileURLWithPath: Self.mailer)
+            mailer.arguments = [
+                "--socket", dir + "/admin.sock", "--transport", "sendmail:" + sendmail, "--from", "Campaign <campaign@example.org>",
+                "--site-url", "https://campaign.example.org", "--concurrency", "2", "--log-level", "error",
+            ]
+            mailer.standardOutput = FileHandle.nullDevice
+            mailer.standardError = FileHandle.nullDevice
+            try mailer.run()
+            return mailer
+        }
+        let admin = try LineClient(path: dir + "/admin.sock")
+        for _ in 0..<100 {
+            let outbox = JSON.result(try admin.call("service.stats"))?["outbox"] as? [String: Any]
+            if outbox?["queued"] as? Int == 0 { break }
+            usleep(100_000)
+        }
+        for mailer in mailers {
+            kill(mailer.processIdentifier, SIGTERM)
+            mailer.waitUntilExit()
+        }
+        var received: [String: Int] = [:]
+        for file in try FileManager.default.contentsOfDirectory(atPath: dir + "/sent") {
+            let message = try String(contentsOfFile: dir + "/sent/" + file, encoding: .utf8)
+            guard let line = message.split(separator: "\r\n").first(where: { $0.hasPrefix("To: ") }), let open = line.lastIndex(of: "<")
+            else { continue }
+            received[String(line[line.index(after: open)...].dropLast()), default: 0] += 1
+        }
+        #expect(received.count == 120)
+        #expect(received.values.allSatisfy { $0 == 1 }, "sent twice: \(received.filter { $0.value > 1 }.keys.sorted())")
+    }
 }
