@@ -24,6 +24,47 @@ import Testing
         return (process.terminationStatus, output)
     }
 
+    /// A sendmail that keeps each message in DIR/sent and takes a while over it, so that messages are in
+    /// hand (sent, not yet acknowledged) while a test acts.
+    func slowSendmail(in dir: String, secondsPerMessage: String) throws -> String {
+        let path = dir + "/sendmail"
+        try FileManager.default.createDirectory(atPath: dir + "/sent", withIntermediateDirectories: true)
+        try """
+        #!/bin/sh
+        cat > "\(dir)/sent/$$.$(date +%s%N).eml"
+        sleep \(secondsPerMessage)
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o755)
+        return path
+    }
+
+    /// A long-running mailer on the service in `dir`, sending through `sendmail`.
+    func startMailer(_ dir: String, sendmail: String, extra: [String] = []) throws -> Process {
+        let mailer = Process()
+        mailer.executableURL = URL(fileURLWithPath: Self.mailer)
+        mailer.arguments =
+            [
+                "--socket", dir + "/admin.sock", "--transport", "sendmail:" + sendmail, "--from", "Campaign <campaign@example.org>",
+                "--site-url", "https://campaign.example.org", "--concurrency", "2", "--log-level", "error",
+            ] + extra
+        mailer.standardOutput = FileHandle.nullDevice
+        mailer.standardError = FileHandle.nullDevice
+        try mailer.run()
+        return mailer
+    }
+
+    /// How many messages in `directory` went to each address (its `To:`).
+    func messagesByRecipient(in directory: String) throws -> [String: Int] {
+        var received: [String: Int] = [:]
+        for file in try FileManager.default.contentsOfDirectory(atPath: directory) {
+            let message = try String(contentsOfFile: directory + "/" + file, encoding: .utf8)
+            guard let line = message.split(separator: "\r\n").first(where: { $0.hasPrefix("To: ") }), let open = line.lastIndex(of: "<")
+            else { continue }
+            received[String(line[line.index(after: open)...].dropLast()), default: 0] += 1
+        }
+        return received
+    }
+
     /// The token of the confirm link in a message.
     func confirmToken(in message: String) -> String? {
         // Quoted-printable may break the link across lines: undo soft breaks first.
@@ -176,14 +217,7 @@ import Testing
         let web = try LineClient(path: dir + "/public.sock")
         // A sendmail that takes 50 ms a message, so that a kill lands while messages are in hand: sent,
         // not yet acknowledged.
-        let sendmail = dir + "/sendmail"
-        try FileManager.default.createDirectory(atPath: dir + "/sent", withIntermediateDirectories: true)
-        try """
-        #!/bin/sh
-        cat > "\(dir)/sent/$$.$(date +%s%N).eml"
-        sleep 0.05
-        """.write(toFile: sendmail, atomically: true, encoding: .utf8)
-        chmod(sendmail, 0o755)
+        let sendmail = try slowSendmail(in: dir, secondsPerMessage: "0.05")
         var signers: Set<String> = []
         for round in 0..<10 {
             // People sign; then a mailer starts on the queue and is killed somewhere in its work.
@@ -192,15 +226,7 @@ import Testing
                 #expect(JSON.result(try web.call("letter.sign", #"{"name":"Signer","email":"\#(email)"}"#))?["accepted"] as? Bool == true)
                 signers.insert(email)
             }
-            let mailer = Process()
-            mailer.executableURL = URL(fileURLWithPath: Self.mailer)
-            mailer.arguments = [
-                "--socket", dir + "/admin.sock", "--transport", "sendmail:" + sendmail, "--from", "Campaign <campaign@example.org>",
-                "--site-url", "https://campaign.example.org", "--lease-seconds", "10", "--concurrency", "2", "--log-level", "error",
-            ]
-            mailer.standardOutput = FileHandle.nullDevice
-            mailer.standardError = FileHandle.nullDevice
-            try mailer.run()
+            let mailer = try startMailer(dir, sendmail: sendmail, extra: ["--lease-seconds", "10"])
             usleep(UInt32.random(in: 100_000...600_000, using: &rng))
             kill(mailer.processIdentifier, SIGKILL)
             mailer.waitUntilExit()
@@ -210,13 +236,7 @@ import Testing
         #expect(try mailOnce(dir, transport: "sendmail:" + sendmail).status == 0)
         let outbox = try #require(JSON.result(try LineClient(path: dir + "/admin.sock").call("service.stats"))?["outbox"] as? [String: Any])
         #expect(outbox["queued"] as? Int == 0 && outbox["dead"] as? Int == 0, "\(outbox)")
-        var received: [String: Int] = [:]
-        for file in try FileManager.default.contentsOfDirectory(atPath: dir + "/sent") {
-            let message = try String(contentsOfFile: dir + "/sent/" + file, encoding: .utf8)
-            guard let line = message.split(separator: "\r\n").first(where: { $0.hasPrefix("To: ") }), let open = line.lastIndex(of: "<")
-            else { continue }
-            received[String(line[line.index(after: open)...].dropLast()), default: 0] += 1
-        }
+        let received = try messagesByRecipient(in: dir + "/sent")
         print(
             "MailerTests.sigkill: \(signers.count) signers, \(received.values.reduce(0, +)) messages delivered (re-sent after a kill: \(received.values.filter { $0 > 1 }.count))"
         )
@@ -232,26 +252,8 @@ import Testing
         defer { server.stop() }
         let web = try LineClient(path: dir + "/public.sock")
         for i in 0..<120 { _ = try web.call("letter.sign", #"{"name":"Signer","email":"s\#(i)@example.org"}"#) }
-        let sendmail = dir + "/sendmail"
-        try FileManager.default.createDirectory(atPath: dir + "/sent", withIntermediateDirectories: true)
-        try """
-        #!/bin/sh
-        cat > "\(dir)/sent/$$.$(date +%s%N).eml"
-        sleep 0.01
-        """.write(toFile: sendmail, atomically: true, encoding: .utf8)
-        chmod(sendmail, 0o755)
-        let mailers = try (0..<2).map { _ in
-            let mailer = Process()
-            mailer.executableURL = URL(fileURLWithPath: Self.mailer)
-            mailer.arguments = [
-                "--socket", dir + "/admin.sock", "--transport", "sendmail:" + sendmail, "--from", "Campaign <campaign@example.org>",
-                "--site-url", "https://campaign.example.org", "--concurrency", "2", "--log-level", "error",
-            ]
-            mailer.standardOutput = FileHandle.nullDevice
-            mailer.standardError = FileHandle.nullDevice
-            try mailer.run()
-            return mailer
-        }
+        let sendmail = try slowSendmail(in: dir, secondsPerMessage: "0.01")
+        let mailers = try (0..<2).map { _ in try startMailer(dir, sendmail: sendmail) }
         let admin = try LineClient(path: dir + "/admin.sock")
         for _ in 0..<100 {
             let outbox = JSON.result(try admin.call("service.stats"))?["outbox"] as? [String: Any]
@@ -262,13 +264,7 @@ import Testing
             kill(mailer.processIdentifier, SIGTERM)
             mailer.waitUntilExit()
         }
-        var received: [String: Int] = [:]
-        for file in try FileManager.default.contentsOfDirectory(atPath: dir + "/sent") {
-            let message = try String(contentsOfFile: dir + "/sent/" + file, encoding: .utf8)
-            guard let line = message.split(separator: "\r\n").first(where: { $0.hasPrefix("To: ") }), let open = line.lastIndex(of: "<")
-            else { continue }
-            received[String(line[line.index(after: open)...].dropLast()), default: 0] += 1
-        }
+        let received = try messagesByRecipient(in: dir + "/sent")
         #expect(received.count == 120)
         #expect(received.values.allSatisfy { $0 == 1 }, "sent twice: \(received.filter { $0.value > 1 }.keys.sorted())")
     }
