@@ -24,17 +24,20 @@ struct CampaignMailer: AsyncParsableCommand {
     @Option(help: "campaignd's admin socket.")
     var socket: String = ProcessInfo.processInfo.environment["CAMPAIGN_ADMIN_SOCKET"] ?? "/run/campaignd/admin.sock"
 
-    @Option(help: "Where messages go: smtp://…, smtps://…, sendmail[:PATH] or maildir:DIR.")
-    var transport: String
+    @Option(help: "Where messages go: smtp://…, smtps://…, sendmail[:PATH] or maildir:DIR. (required)")
+    var transport: String?
 
-    @Option(help: "The sender, as \"Name <address>\".")
-    var from: String
+    @Option(help: "The sender, as \"Name <address>\". (required)")
+    var from: String?
 
-    @Option(help: "The campaign site: links are SITE/confirm?token=… and SITE/withdraw?token=….")
-    var siteURL: String
+    @Option(help: "The campaign site: links are SITE/confirm?token=… and SITE/withdraw?token=…. (required)")
+    var siteURL: String?
 
     @Option(help: "A directory of templates (KIND.text.mustache, KIND.html.mustache) replacing the shipped ones.")
     var templates: String?
+
+    @Option(help: "Write the shipped templates into this new directory, to start an override from, and exit.")
+    var writeTemplates: String?
 
     @Option(help: "A file with the SMTP user name and password, one a line.")
     var credentials: String?
@@ -61,6 +64,10 @@ struct CampaignMailer: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func validate() throws {
+        if writeTemplates != nil { return }
+        guard transport != nil else { throw ValidationError("missing --transport") }
+        guard from != nil else { throw ValidationError("missing --from") }
+        guard siteURL != nil else { throw ValidationError("missing --site-url") }
         guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 64") }
         guard maxPerSecond >= 0 else { throw ValidationError("--max-per-second must not be negative") }
         guard (10...3600).contains(leaseSeconds) else { throw ValidationError("--lease-seconds must be between 10 and 3600") }
@@ -75,16 +82,24 @@ struct CampaignMailer: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "campaign-mailer")
+        if let writeTemplates {
+            try Self.write(templatesTo: writeTemplates)
+            return
+        }
+        guard let transport, let from, let siteURL else { throw ValidationError("missing --transport, --from or --site-url") }
         let sender: MailAddress
         let renderer: MessageRenderer
         do {
             sender = try MailAddress(parsing: from)
-            renderer = try MessageRenderer(
-                sender: sender, siteURL: siteURL, templates: try MailTemplates(overridesIn: templates.map { URL(fileURLWithPath: $0) }))
+            let templates = try MailTemplates(overridesIn: templates.map { URL(fileURLWithPath: $0) })
+            if !templates.overrides.isEmpty { logger.info("templates overridden", metadata: ["files": "\(templates.overrides)"]) }
+            // A file that names no kind and part is never used: most often a typo in its name.
+            for file in templates.unused { logger.warning("template file names no message kind; not used", metadata: ["file": "\(file)"]) }
+            renderer = try MessageRenderer(sender: sender, siteURL: siteURL, templates: templates)
         } catch {
             throw ValidationError("\(error)")
         }
-        let transports = try (0..<concurrency).map { _ in try makeTransport(sender: sender) }
+        let transports = try (0..<concurrency).map { _ in try makeTransport(transport, sender: sender) }
         let client = try await CampaignClient.connect(socketPath: socket)
         let printLinks = self.printLinks
         let drain = OutboxDrain(
@@ -108,7 +123,27 @@ struct CampaignMailer: AsyncParsableCommand {
         await client.close()
     }
 
-    func makeTransport(sender: MailAddress) throws -> any MailTransport {
+    /// The shipped templates as override files, in a directory that must not exist yet: nothing of the
+    /// organisers' is overwritten.
+    static func write(templatesTo directory: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        } catch {
+            throw ValidationError("--write-templates: cannot create \(directory) (it must not exist yet): \(error.localizedDescription)")
+        }
+        var written = 0
+        for kind in MessageKind.allCases {
+            for part in MailTemplates.Part.allCases {
+                guard let source = MailTemplates.shippedSource(kind: kind.rawValue, part: part) else { continue }
+                let file = directory + "/" + MailTemplates.fileName(kind: kind.rawValue, part: part)
+                try source.write(toFile: file, atomically: true, encoding: .utf8)
+                written += 1
+            }
+        }
+        print("wrote \(written) templates to \(directory); edit them and pass --templates \(directory)")
+    }
+
+    func makeTransport(_ transport: String, sender: MailAddress) throws -> any MailTransport {
         if transport.hasPrefix("maildir:") {
             return try MaildirTransport(directory: String(transport.dropFirst("maildir:".count)))
         }

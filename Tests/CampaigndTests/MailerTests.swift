@@ -96,6 +96,38 @@ import Testing
         #expect(((export["items"] as? [[String: Any]])?.first?["delivery"] as? [String: Any])?["state"] as? String == "sent")
     }
 
+    /// Organisers start their wording from the shipped templates, change one, and the mailer sends theirs; a
+    /// file that names no kind is reported, not silently ignored.
+    @Test func theShippedTemplatesAreWrittenOutAndAnEditedOneIsSent() throws {
+        let dir = try Paths.temporaryDirectory()
+        let server = try ServerProcess.listening(dir)
+        defer { server.stop() }
+        let templates = dir + "/templates"
+        let written = try mailOnce(dir, transport: "maildir:" + dir + "/mail", extra: ["--write-templates", templates])
+        #expect(written.status == 0, "\(written.output)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: templates)
+        #expect(files.contains("signature.confirm.text.mustache") && files.contains("event.cancelled.html.mustache"))
+        #expect(files.count == 2 * 9, "\(files.sorted())")
+        // Never over the organisers' own files.
+        #expect(try mailOnce(dir, transport: "maildir:" + dir + "/mail", extra: ["--write-templates", templates]).status != 0)
+
+        let confirm = templates + "/signature.confirm.text.mustache"
+        let shipped = try String(contentsOfFile: confirm, encoding: .utf8)
+        let edited = shipped.replacingOccurrences(of: "Please confirm your signature", with: "One click left")
+        #expect(edited != shipped)
+        try edited.write(toFile: confirm, atomically: true, encoding: .utf8)
+        try "typo".write(toFile: templates + "/signature.confrim.text.mustache", atomically: true, encoding: .utf8)
+
+        let web = try LineClient(path: dir + "/public.sock")
+        _ = try web.call("letter.sign", #"{"name":"Ada","email":"ada@example.org"}"#)
+        let sent = try mailOnce(dir, transport: "maildir:" + dir + "/mail", extra: ["--templates", templates])
+        #expect(sent.status == 0, "\(sent.output)")
+        #expect(sent.output.contains("signature.confrim.text.mustache"), "the misnamed file is reported: \(sent.output)")
+        let mail = try FileManager.default.contentsOfDirectory(atPath: dir + "/mail/new")
+        let message = try String(contentsOfFile: dir + "/mail/new/" + (mail.first ?? ""), encoding: .utf8)
+        #expect(message.contains("Subject: One click left"), "\(message.prefix(600))")
+    }
+
     @Test func sendmailsTemporaryFailureComesBackAndAPermanentOneIsGivenUp() throws {
         let dir = try Paths.temporaryDirectory()
         let server = try ServerProcess.listening(dir)
