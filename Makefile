@@ -5,7 +5,7 @@ STATE ?= var
 BIN = .build/$(CONFIG)/campaignd
 OPENRPC_META ?= Tests/schemas/openrpc-meta
 
-.PHONY: all deps build run test test-swift test-schemas test-docs test-units lint format clean docs
+.PHONY: all deps build run test test-swift test-schemas test-docs test-units test-web lint format clean docs
 
 all: build
 
@@ -18,7 +18,7 @@ build: deps
 run: build
 	@BIN=.build/$(CONFIG) STATE=$(STATE) scripts/run.sh
 
-test: deps lint test-docs test-swift test-schemas test-units
+test: deps lint test-docs test-swift test-schemas test-units test-web
 
 test-swift:
 	$(SWIFT) build --build-tests
@@ -40,6 +40,12 @@ test-docs:
 
 test-units:
 	systemd/verify.sh $(CURDIR)/.build/debug/campaignd
+
+# The site in headless chromium (Tests/web/): SMTP sink, campaignd, mailer, campaign-web and nginx with
+# deploy/nginx/campaign-web.conf, all started and stopped by the tests; screenshots in Tests/web/screenshots/.
+test-web:
+	$(SWIFT) build
+	cd Tests/web && python3 -m pytest -q -p no:cacheprovider
 
 # Code style: .swift-format; `make format` rewrites, `make lint` checks.
 lint:

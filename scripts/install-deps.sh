@@ -36,4 +36,47 @@ if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
         || python3 -m pip install --quiet --break-system-packages aiosmtpd
 fi
 
+# The browser tests (Tests/web/): Debian's chromium and its driver (nothing downloads a browser), nginx
+# (started by the tests in the foreground with deploy/nginx/campaign-web.conf) and fonts for screenshots.
+web=()
+command -v chromium >/dev/null || web+=(chromium)
+[ -x /usr/bin/chromedriver ] || web+=(chromium-driver)
+command -v nginx >/dev/null || web+=(nginx)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || web+=(fonts-dejavu-core)
+[ -d /usr/share/fonts/truetype/liberation ] || web+=(fonts-liberation)
+if [ ${#web[@]} -gt 0 ]; then
+    echo "installing: ${web[*]}"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    # nginx's maintainer scripts would start a system nginx on port 80 (or fail where no init system
+    # runs): a policy-rc.d that refuses every start, for this install only, unless one is there already.
+    policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        policy=/usr/sbin/policy-rc.d
+        printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+        $sudo chmod 755 "$policy"
+        trap '$sudo rm -f "$policy"' EXIT
+    fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${web[@]}" >/dev/null
+    if [ -n "$policy" ]; then
+        $sudo rm -f "$policy"
+        trap - EXIT
+    fi
+fi
+
+if ! python3 -c 'import selenium, pytest' 2>/dev/null; then
+    echo "installing: python selenium pytest"
+    python3 -m pip install --quiet selenium pytest 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages selenium pytest
+fi
+
+# axe-core for the accessibility checks: the newest axe.min.js a PyPI package ships is in
+# axe-playwright-python (axe 4.12.1); the tests read only that file, so playwright itself is not needed.
+if ! python3 -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("axe_playwright_python") is None)' 2>/dev/null; then
+    echo "installing: python axe-playwright-python (axe-core)"
+    python3 -m pip install --quiet --no-deps axe-playwright-python==0.1.8 2>/dev/null \
+        || python3 -m pip install --quiet --no-deps --break-system-packages axe-playwright-python==0.1.8
+fi
+
 command -v swift >/dev/null || { echo "swift is not on PATH (expected a Swift 6 toolchain, e.g. /opt/swift/usr/bin)" >&2; exit 1; }
