@@ -19,3 +19,13 @@ def test_backend_mails_a_confirmation_link_to_the_site_and_stops():
         stack.stop()
     assert all(process.poll() is not None for process in children)
     assert not os.path.exists(stack.directory)
+
+
+def test_a_browser_with_javascript_off_runs_no_script(browsers):
+    page = "data:text/html,<title>before</title><script>document.title='ran'</script>"
+    off = browsers(javascript=False)
+    off.get(page)
+    assert off.title == "before"
+    on = browsers()
+    on.get(page)
+    assert on.title == "ran"
