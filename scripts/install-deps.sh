@@ -23,17 +23,20 @@ if [ ${#need[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
+# Into the interpreter the tests use; Debian's own python3 wants --break-system-packages.
+pip_install() {
+    python3 -m pip install --quiet "$@" 2>/dev/null || python3 -m pip install --quiet --break-system-packages "$@"
+}
+
 if ! python3 -c 'import jsonschema, referencing' 2>/dev/null; then
     echo "installing: python jsonschema"
-    python3 -m pip install --quiet jsonschema referencing 2>/dev/null \
-        || python3 -m pip install --quiet --break-system-packages jsonschema referencing
+    pip_install jsonschema referencing
 fi
 
 # The SMTP client's tests run a real SMTP server (Tests/SMTPClientTests/smtp_server.py).
 if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
     echo "installing: python aiosmtpd"
-    python3 -m pip install --quiet aiosmtpd 2>/dev/null \
-        || python3 -m pip install --quiet --break-system-packages aiosmtpd
+    pip_install aiosmtpd
 fi
 
 # The browser tests (Tests/web/): Debian's chromium and its driver (nothing downloads a browser), nginx
@@ -67,16 +70,14 @@ fi
 
 if ! python3 -c 'import selenium, pytest' 2>/dev/null; then
     echo "installing: python selenium pytest"
-    python3 -m pip install --quiet selenium pytest 2>/dev/null \
-        || python3 -m pip install --quiet --break-system-packages selenium pytest
+    pip_install selenium pytest
 fi
 
 # axe-core for the accessibility checks: the newest axe.min.js a PyPI package ships is in
 # axe-playwright-python (axe 4.12.1); the tests read only that file, so playwright itself is not needed.
 if ! python3 -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("axe_playwright_python") is None)' 2>/dev/null; then
     echo "installing: python axe-playwright-python (axe-core)"
-    python3 -m pip install --quiet --no-deps axe-playwright-python==0.1.8 2>/dev/null \
-        || python3 -m pip install --quiet --no-deps --break-system-packages axe-playwright-python==0.1.8
+    pip_install --no-deps axe-playwright-python==0.1.8
 fi
 
 command -v swift >/dev/null || { echo "swift is not on PATH (expected a Swift 6 toolchain, e.g. /opt/swift/usr/bin)" >&2; exit 1; }
