@@ -286,7 +286,9 @@ class Stack:
             raise AssertionError("%s/campaign-web is not built: run `swift build` first" % BUILD)
         self.processes.start("campaign-web", [
             os.path.join(BUILD, "campaign-web"), "--listen", "unix:" + self.web_socket, "--socket", self.public_socket,
-            "--site-url", self.base, "--trusted-proxy", "127.0.0.1/32"])
+            "--site-url", self.base,
+            # nginx is the peer on the Unix socket; 127.0.0.1/32 too, for a TCP --listen.
+            "--trusted-proxy", "unix", "--trusted-proxy", "127.0.0.1/32"])
         wait_for(lambda: connectable(self.web_socket), "campaign-web's socket")
         start_nginx(self.processes, os.path.join(self.directory, "nginx"), self.https_port, self.http_port,
                     "unix:" + self.web_socket)

@@ -3,6 +3,7 @@ follow a link from a message, read the live figures."""
 import os
 import re
 import uuid
+from urllib.parse import urlsplit
 
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
@@ -18,8 +19,8 @@ def unique_email(label):
 def form(driver, action):
     """The form that posts to `action` (e.g. /sign, /pledge, /events/ID/rsvp)."""
     for candidate in driver.find_elements(By.CSS_SELECTOR, "form"):
-        target = candidate.get_attribute("action") or ""
-        if target.split("?")[0].endswith(action) and (candidate.get_attribute("method") or "").lower() == "post":
+        target = urlsplit(candidate.get_attribute("action") or "").path
+        if target.endswith(action) and (candidate.get_attribute("method") or "").lower() == "post":
             return candidate
     raise AssertionError("no <form method=post action=%s> on %s" % (action, driver.current_url))
 
@@ -98,13 +99,13 @@ def figure(driver, name):
     return int(digits)
 
 
-def error_for(driver, name):
-    """The error text shown for field `name`: the element its aria-describedby names that reads as an
-    error (or NAME-error), which is how a screen reader also finds it."""
-    element = driver.find_element(By.NAME, name)
-    ids = (element.get_attribute("aria-describedby") or "").split() + [name + "-error"]
+def error_for(container, name):
+    """The error text shown for field `name` of a form: the element its aria-describedby names that reads
+    as an error (or ID-error), which is how a screen reader also finds it."""
+    element = field(container, name)
+    ids = (element.get_attribute("aria-describedby") or "").split() + [(element.get_attribute("id") or name) + "-error"]
     for ident in ids:
-        found = driver.find_elements(By.ID, ident)
+        found = container.find_elements(By.ID, ident)
         if found and found[0].is_displayed() and found[0].text.strip():
             if "error" in ident or "error" in (found[0].get_attribute("class") or ""):
                 return found[0]
