@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
@@ -134,6 +135,29 @@ let package = Package(
             path: "Clients/campaign-mailer",
             swiftSettings: swiftSettings
         ),
+        // The public site's pages and forms, a client of campaignd's public socket.
+        .target(
+            name: "CampaignWeb",
+            dependencies: [
+                "CampaignClient",
+                "CampaignProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                // Live/ and Serving/: the feed's lock, the server on a passed socket, graceful shutdown.
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Clients/CampaignWeb",
+            resources: [
+                .embedInCode("Live/live.js")
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         // The load generator of `make bench`.
         .executableTarget(
@@ -180,6 +204,20 @@ let package = Package(
             name: "SMTPClientTests",
             dependencies: ["SMTPClient"],
             exclude: ["smtp_server.py"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CampaignWebTests",
+            dependencies: [
+                "CampaignProtocol",
+                "CampaignWeb",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                // The live tests: campaignd's admin socket, the router, the service group.
+                "CampaignClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
