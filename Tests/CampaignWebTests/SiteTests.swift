@@ -201,10 +201,10 @@ import Testing
                 #expect(response.headers[.init("X-Frame-Options")!] == "DENY")
                 let nonce = try #require(csp.split(separator: "'nonce-").last?.split(separator: "'").first.map(String.init))
                 nonces.append(nonce)
-                if response.status == .ok {
-                    #expect(response.text.contains("<script src=\"/live.js\" nonce=\"\(nonce)\" defer></script>"))
-                } else {
+                #expect(response.text.contains("<script src=\"/live.js\" nonce=\"\(nonce)\" defer></script>"))
+                if uri == "/no-such-page" {
                     #expect(response.status == .notFound)
+                    #expect(response.text.contains("Page not found"), "a page of the site, not an empty 404")
                 }
             }
             #expect(Set(nonces).count == nonces.count, "a fresh nonce per response")
@@ -297,6 +297,26 @@ import Testing
             let confirmed = try await client.execute(uri: "/confirm?token=\(token)", method: .get)
             #expect(confirmed.text.contains("Rsvp confirmed") || confirmed.text.contains("RSVP confirmed"))
             #expect(confirmed.text.contains("Protest outside Northwind Connect 2027"))
+        }
+    }
+
+    @Test func tooManyPledgesFromOneAddressGetAPoliteTooManyAttemptsPage() async throws {
+        // Behind a proxy on a Unix socket: the router test's peer has no address, as a Unix peer has none.
+        let harness = try SiteHarness { $0.trustsUnixPeers = true }
+        try await harness.test { client in
+            var last: TestResponse?
+            for i in 1...4 {
+                last = try await formPost(
+                    client, "/pledge",
+                    [("name", "Ada"), ("email", "ada\(i)@example.org"), ("amount.amountMinor", "2500"), ("amount.currency", "USD")],
+                    headers: [.init("X-Forwarded-For")!: "203.0.113.9"])
+            }
+            let refused = try #require(last)
+            #expect(refused.status == .tooManyRequests)
+            #expect(refused.text.contains("Too many attempts from your connection. Please try again in "))
+            let seconds = try #require(refused.headers[.retryAfter].flatMap { Int($0) })
+            #expect((1...60).contains(seconds))
+            #expect(refused.text.contains("try again in \(seconds) seconds"))
         }
     }
 
