@@ -60,6 +60,7 @@ public final class Site {
         let router = Router(context: SiteRequestContext.self)
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: CrossSiteMiddleware(siteURL: configuration.siteURL))
+        router.add(middleware: ErrorPagesMiddleware(site: state))
         LetterPage.register(on: router, state)
         SignersPage.register(on: router, state)
         PrintLetterPage.register(on: router, state)

@@ -178,7 +178,15 @@ public enum Markdown {
             j += 1
         }
         guard j < chars.count, j + 1 < chars.count, chars[j + 1] == "(" else { return nil }
-        guard let close = chars[(j + 2)...].firstIndex(of: ")") else { return nil }
+        // The URL ends at the `)` that balances its own parentheses (`…/Foo_(bar)`).
+        var close = j + 2
+        var open = 0
+        while close < chars.count, chars[close] != ")" || open > 0 {
+            if chars[close] == "(" { open += 1 }
+            if chars[close] == ")" { open -= 1 }
+            close += 1
+        }
+        guard close < chars.count else { return nil }
         let url = String(chars[(j + 2)..<close])
         guard !url.contains(" "), !url.contains("\n") else { return nil }
         return (String(chars[(start + 1)..<j]), url, close + 1)

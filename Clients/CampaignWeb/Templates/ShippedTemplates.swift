@@ -220,7 +220,7 @@ enum ShippedTemplates {
         {{$content}}
         <article class="letter print">
         <h1>{{title}}</h1>
-        {{#hasRecipients}}<p class="recipients">To: {{#recipients}}<span class="name">{{name}}</span>{{#role}}, {{role}}{{/role}}{{#organization}}, {{organization}}{{/organization}}; {{/recipients}}</p>{{/hasRecipients}}
+        {{#hasRecipients}}<p>To:</p><ul class="recipients">{{#recipients}}<li><span class="name">{{name}}</span>{{#role}}, {{role}}{{/role}}{{#organization}}, {{organization}}{{/organization}}</li>{{/recipients}}</ul>{{/hasRecipients}}
         <div class="letter-body">
         {{{letterHTML}}}
         </div>
