@@ -1,8 +1,9 @@
-import CampaignWeb
 import Hummingbird
 import Logging
 import ServiceLifecycle
 import Testing
+
+@testable import CampaignWeb
 
 struct ServingTests {
     @Test func passedSocketsAreReadFromTheEnvironment() {
@@ -24,7 +25,7 @@ struct ServingTests {
         }
         let (fd, port) = try listeningSocket()
         let logger = Logger(label: "test")
-        let server = ActivatedHTTPServer(fd: fd, responder: router.buildResponder(), logger: logger)
+        let server = ActivatedHTTPServer(fd: fd, responder: router.buildResponder(), logger: logger, serverName: "campaign-web")
         let group = ServiceGroup(services: [server], logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
@@ -32,11 +33,17 @@ struct ServingTests {
             #expect(response.status == 200)
             #expect(response.headers["content-type"] == "text/plain")
             #expect(response.headers["content-length"] == "2")
+            #expect(response.headers["server"] == "campaign-web")
+            #expect(response.headers["date"]?.hasSuffix(" GMT") == true)
             let missing = try await HTTPStream(port: port, path: "/nowhere")
             #expect(missing.status == 404)
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
+    }
+
+    @Test func httpDateIsAnIMFFixdate() {
+        #expect(HTTPDate.format(784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")
     }
 
     @Test func activatedServerStopsAcceptingOnShutdown() async throws {

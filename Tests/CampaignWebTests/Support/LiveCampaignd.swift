@@ -17,9 +17,9 @@ final class LiveCampaignd: @unchecked Sendable {
         return URL(fileURLWithPath: exe).deletingLastPathComponent().path
     }
     static var executable: String { buildDirectory + "/campaignd" }
-    static let exampleCampaign =
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path + "/Schemas/examples/northwind.campaign.json"
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
+    static let exampleCampaign = packageRoot + "/Schemas/examples/northwind.campaign.json"
 
     init() throws {
         directory = "/tmp/campaign-web-live-\(UUID().uuidString.prefix(8))"
