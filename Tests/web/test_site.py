@@ -80,6 +80,19 @@ def test_a_bad_email_is_shown_next_to_its_field_with_the_other_fields_kept(stack
     assert pages.serious_violations(browser) == []
 
 
+def test_a_field_in_error_is_outlined_unlike_the_others(stack, browser):
+    # Sighted supporters find the field by its border as well as by the message above it.
+    sign(browser, stack, name="Kept Name", email="someone@localhost")
+    signing = form(browser, "/sign")
+
+    def border(name):
+        return browser.execute_script(
+            "const s = getComputedStyle(arguments[0]); return [s.borderTopColor, s.borderTopWidth];",
+            pages.field(signing, name))
+
+    assert border("email") != border("name")
+
+
 def test_pledging_mails_a_link_that_confirms_the_pledge(stack, browser):
     before = stack.public("fundraiser.get")
     email = unique_email("pledge")
