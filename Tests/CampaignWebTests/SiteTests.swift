@@ -135,6 +135,31 @@ import Testing
         }
     }
 
+    @Test func thePrintedLetterListsPublicSignersByOrganisation() async throws {
+        let harness = try SiteHarness()
+        try await harness.test { client in
+            for (name, organization) in [("Zoe Zed", "Acme"), ("Al Alpha", "Acme"), ("Ines Solo", "")] {
+                _ = try await formPost(
+                    client, "/sign",
+                    [
+                        ("name", name), ("email", "\(name.prefix(2).lowercased())@example.org"), ("organization", organization),
+                        ("showName", "true"),
+                    ])
+            }
+            _ = try await formPost(client, "/sign", [("name", "Hidden Person"), ("email", "hidden@example.org")])
+            for message in try await harness.campaignd.claimTokens() {
+                _ = try await harness.site.backend.call(ConfirmToken(token: message.token))
+            }
+            let html = try await client.execute(uri: "/letter/print", method: .get).text
+            #expect(html.contains("Signed by 4 people"))
+            #expect(html.contains("<h3>Acme</h3>\n<ul class=\"print-signers\"><li>Al Alpha</li><li>Zoe Zed</li></ul>"))
+            #expect(html.contains("<h3>Individuals</h3>\n<ul class=\"print-signers\"><li>Ines Solo</li></ul>"))
+            #expect(!html.contains("Hidden Person"), "only those who chose to show their name")
+            let badCursor = try await client.execute(uri: "/signers?after=bogus", method: .get)
+            #expect(badCursor.status == .badRequest)
+        }
+    }
+
     @Test func anUnknownTokenGetsAHelpfulPageWith404() async throws {
         let harness = try SiteHarness()
         try await harness.test { client in
@@ -270,6 +295,12 @@ import Testing
             #expect(tooMuch.status == .unprocessableContent)
             #expect(tooMuch.text.contains("id=\"pledge-amount-amountMinor-error\""))
             #expect(tooMuch.text.contains("value=\"ada2@example.org\""))
+            let wrongCurrency = try await formPost(
+                client, "/pledge",
+                [("name", "Ada"), ("email", "ada4@example.org"), ("amount.amountMinor", "2500"), ("amount.currency", "EUR")])
+            #expect(wrongCurrency.status == .unprocessableContent)
+            #expect(
+                wrongCurrency.text.contains("<div class=\"error-summary\" role=\"alert\""), "a hidden field's error shows above the form")
             let noAmount = try await formPost(client, "/pledge", [("name", "Ada"), ("email", "ada3@example.org")])
             #expect(noAmount.status == .unprocessableContent)
             #expect(noAmount.text.contains("Choose an amount."))

@@ -19,6 +19,11 @@ struct FieldSpec {
     var maxLength: Int?
     var min: Int?
     var max: Int?
+
+    var isHidden: Bool {
+        if case .hidden = kind { return true }
+        return false
+    }
 }
 
 /// What a visitor typed into one form, and what was wrong with it.
@@ -36,7 +41,8 @@ public struct FormState: Sendable {
     static func refused(_ values: [String: String], _ error: ResponseError, fields: [FieldSpec]) -> FormState {
         var state = FormState(values: values)
         let reason = error.data?.reason ?? "is not valid"
-        if let field = error.data?.field, let spec = fields.first(where: { $0.name == field }) {
+        // A hidden field (the currency, the form key) has nowhere to show it: above the form then.
+        if let field = error.data?.field, let spec = fields.first(where: { $0.name == field }), !spec.isHidden {
             state.errors[spec.name] = sentence(reason)
         } else {
             state.formErrors.append(sentence(reason))
