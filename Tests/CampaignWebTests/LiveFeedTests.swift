@@ -50,6 +50,24 @@ import Testing
         }
     }
 
+    @Test func slowSubscriberGetsOnlyTheNewestFigures() async throws {
+        try await LiveSite.with { site in
+            for _ in 0..<400 where site.feed.current == nil { try await Task.sleep(for: .milliseconds(50)) }
+            // Subscribed, and never read while three signatures are confirmed.
+            let (updates, id) = site.feed.subscribe()
+            let admin = try await site.campaignd.admin()
+            for n in 1...3 {
+                try await LiveCampaignd.confirmSignature(admin, email: "slow\(n)@example.org")
+                for _ in 0..<400 where site.feed.current?.signatures.confirmed != n { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            var iterator = updates.makeAsyncIterator()
+            #expect(await iterator.next()?.figures?.signatures.confirmed == 3)
+            site.feed.unsubscribe(id)
+            #expect(await iterator.next() == nil)
+            await admin.close()
+        }
+    }
+
     @Test func feedReconnectsAfterCampaigndRestartsAndStreamsResume() async throws {
         try await LiveSite.with { site in
             let stream = try await site.open()
