@@ -54,7 +54,7 @@ clean:
 # Benchmarks (Benchmarks/README.md). `make bench`: campaignd and its two floors in one run, with ratios
 # (BENCH_SECONDS, BENCH_WARMUP); `make bench-floors`: the floors alone; `make bench-data [ROWS=10000000]
 # [STATE=var-bench]`: a database of ROWS signatures for campaignd, quickly (a fixture: loaded unsynced).
-.PHONY: bench bench-floors bench-data bench-scale bench-overload
+.PHONY: bench bench-floors bench-mailer bench-data bench-scale bench-overload
 ROWS ?= 10000000
 BENCH_STATE = $(if $(filter command line environment environment override,$(origin STATE)),$(STATE),var-bench)
 
@@ -63,6 +63,11 @@ bench:
 
 bench-floors:
 	@Benchmarks/bench.sh floors
+
+# campaign-mailer alone (also part of `make bench`): messages/s over SMTP to Postfix's smtp-sink against
+# smtp-source on the same sink, and its resident memory draining MAILER_MESSAGES (default 100000).
+bench-mailer:
+	@Benchmarks/bench.sh mailer
 
 bench-data:
 	@Benchmarks/bench-data.sh $(ROWS) $(BENCH_STATE)
