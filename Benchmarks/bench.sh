@@ -202,18 +202,28 @@ postfix_tools() {
 
 # sink_count: messages smtp-sink has received so far (its -c counters, updated at each ".").
 sink_count() { tr '\r' '\n' <"$DATA/sink.out" | grep -o 'mesg=[0-9]*' | tail -1 | cut -d= -f2 | grep . || echo 0; }
-queued() { rpc -s "$SOCKS/mailer-admin.sock" service.stats | jq -r '.outbox.queued // 0'; }
+queued() {
+    local q
+    q=$(rpc -s "$SOCKS/mailer-admin.sock" service.stats | jq -r '.outbox.queued // empty')
+    [ -n "$q" ] || die "service.stats gave no outbox depth"
+    echo "$q"
+}
 
 # queue_to TARGET: signers signed through campaignd's public socket (campaign-bench, new emails, one
-# signature.confirm each) until at least TARGET messages wait in the outbox.
+# signature.confirm each) until at least TARGET messages wait in the outbox. Each run lasts what the last
+# run's rate says the rest needs (90 % of it), so the queue overshoots TARGET by little.
 queue_to() {
-    local target=$1 q secs ok
-    while q=$(queued); [ "$q" -lt "$target" ]; do
-        secs=$(((target - q) / 10000 + 1))
+    local target=$1 q secs rate=20000 got
+    while :; do
+        q=$(queued)
+        [ "$q" -lt "$target" ] || break
+        secs=$(jq -n --argjson left "$((target - q))" --argjson rate "$rate" '[0.2, $left / $rate * 0.9] | max')
         "$LOADGEN" --socket "$SOCKS/mailer-public.sock" --mix sign=1 --connections 64 --depth 1 --duration "$secs" --warmup 0 \
             --json --label queue >"$DATA/queue.out" 2>>"$DATA/queue.err" || die "campaign-bench could not sign (see $DATA/queue.err)"
-        ok=$(last_object "$DATA/queue.out" | jq -r '.ok // 0')
-        [ "${ok:-0}" -gt 0 ] || die "campaign-bench signed nobody (see $DATA/queue.out)"
+        got=$(last_object "$DATA/queue.out" | jq -r '.throughput // 0 | floor')
+        [ "${got:-0}" -gt 0 ] || die "campaign-bench signed nobody (see $DATA/queue.out)"
+        rate=$got
+        echo "   queued $q, signed for $secs s at $got/s" >&2
     done
 }
 
@@ -267,7 +277,7 @@ mailer_section() {
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     sinkargs=(-c -a -m 1024)
     [ "$(id -u)" -ne 0 ] || sinkargs+=(-u nobody) # smtp-sink refuses to run as root
-    log "mailer: smtp-sink on 127.0.0.1:$port (Postfix $(cat "$PF/VERSION")); campaignd (release), fresh state"
+    log "mailer: smtp-sink on 127.0.0.1:$port (Postfix $(cat "$PF/VERSION")); campaignd, fresh state in $DATA/mailer-state"
     "$PF/usr/sbin/smtp-sink" "${sinkargs[@]}" "127.0.0.1:$port" 1024 >"$DATA/sink.out" 2>"$DATA/sink.err" &
     sinkpid=$!
     PIDS+=("$sinkpid")
@@ -281,10 +291,11 @@ mailer_section() {
     for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
 
     # The floor sends the bytes the mailer sends: one signature.confirm, rendered by the mailer itself.
-    queue_to 1
+    [ -n "$(rpc -s "$SOCKS/mailer-public.sock" letter.sign '{"name": "Bench Signer", "email": "b0.sample.0@example.org"}')" ] ||
+        die "letter.sign failed"
     run_mailer mailer-sample "maildir:$DATA/maildir" >/dev/null 2>&1
     local sample
-    sample=$(find "$DATA/maildir" -type f | head -1)
+    sample=$(find "$DATA/maildir" -type f -print -quit)
     [ -n "$sample" ] || die "the mailer wrote no message to $DATA/maildir"
     tr -d '\r' <"$sample" >"$DATA/message.txt" # smtp-source -F ends each line with CRLF itself
     msgbytes=$(wc -c <"$sample")
