@@ -271,8 +271,30 @@ run_mailer() {
         "$DATA/$name.json" >&2
 }
 
+# smtp_floor NAME N PORT BYTES: smtp-source sends N messages (message.txt) over MAILER_C connections, kept
+# open (-d), timed from start to exit; $DATA/NAME.json.
+smtp_floor() {
+    local name=$1 n=$2 port=$3 bytes=$4 t0 t1 before
+    log "mailer floor ($name): smtp-source, $n messages of $bytes bytes over $MAILER_C connections"
+    before=$(sink_count)
+    t0=$(now_ns)
+    if "$PF/usr/sbin/smtp-source" -s "$MAILER_C" -m "$n" -d -F "$DATA/message.txt" -f bench@example.org \
+        -t signer@example.org "127.0.0.1:$port" >"$DATA/$name.out" 2>&1; then
+        t1=$(now_ns)
+        sleep 0.2
+        jq -n --argjson n "$n" --argjson ns "$((t1 - t0))" --argjson received "$(($(sink_count) - before))" \
+            '{messages: $n, seconds: ($ns / 1e9), messagesPerSecond: ($n / ($ns / 1e9)), sinkReceived: $received}' >"$DATA/$name.json"
+        jq -r --arg n "$name" '"   \($n): \(.messages) messages in \(.seconds * 100 | round / 100) s = \(.messagesPerSecond | floor) msg/s; sink received \(.sinkReceived)"' \
+            "$DATA/$name.json" >&2
+    else
+        echo null >"$DATA/$name.json"
+        FAILED+=("$name")
+        sed 's/^/     /' "$DATA/$name.out" | tail -5 >&2
+    fi
+}
+
 mailer_section() {
-    local port sinkargs sinkpid mpid n t0 t1 before msgbytes tq0 tq1
+    local port sinkargs sinkpid mpid n msgbytes tq0 tq1
     postfix_tools
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     sinkargs=(-c -a -m 1024)
@@ -305,25 +327,14 @@ mailer_section() {
     queue_to "$MAILER_N"
     n=$(queued)
 
-    log "mailer floor: smtp-source, $n messages of $msgbytes bytes over $MAILER_C connections (-d: one connection each, reused)"
-    before=$(sink_count)
-    t0=$(now_ns)
-    if "$PF/usr/sbin/smtp-source" -s "$MAILER_C" -m "$n" -d -F "$DATA/message.txt" -f bench@example.org \
-        -t signer@example.org "127.0.0.1:$port" >"$DATA/smtp-source.out" 2>&1; then
-        t1=$(now_ns)
-        sleep 0.2
-        jq -n --argjson n "$n" --argjson ns "$((t1 - t0))" --argjson received "$(($(sink_count) - before))" \
-            '{messages: $n, seconds: ($ns / 1e9), messagesPerSecond: ($n / ($ns / 1e9)), sinkReceived: $received}' >"$DATA/mailer-floor.json"
-        jq -r '"   mailer-floor: \(.messages) messages in \(.seconds * 100 | round / 100) s = \(.messagesPerSecond | floor) msg/s; sink received \(.sinkReceived)"' \
-            "$DATA/mailer-floor.json" >&2
-    else
-        echo null >"$DATA/mailer-floor.json"
-        FAILED+=("mailer-floor")
-        sed 's/^/     /' "$DATA/smtp-source.out" | tail -5 >&2
-    fi
-
+    smtp_floor mailer-floor-before "$n" "$port" "$msgbytes"
     log "mailer: campaign-mailer --once --transport smtp://127.0.0.1:$port?tls=none --concurrency $MAILER_C, $n messages"
     run_mailer mailer-smtp "smtp://127.0.0.1:$port?tls=none"
+    # The floor again after the mailer: the faster of the two runs is the floor (a floor is the most the
+    # machine allowed; a run of a second or two on a shared machine can lose a third of it to a neighbour).
+    smtp_floor mailer-floor-after "$n" "$port" "$msgbytes"
+    jq -s 'map(select(. != null)) | max_by(.messagesPerSecond)' "$DATA/mailer-floor-before.json" "$DATA/mailer-floor-after.json" \
+        >"$DATA/mailer-floor.json"
 
     log "mailer: queueing $MAILER_BIG messages for the memory run"
     tq0=$(now_ns)
@@ -334,14 +345,15 @@ mailer_section() {
 
     stop "$mpid"
     stop "$sinkpid"
-    jq -n --slurpfile floor "$DATA/mailer-floor.json" --slurpfile smtp "$DATA/mailer-smtp.json" --slurpfile memory "$DATA/mailer-memory.json" \
+    jq -n --slurpfile floor "$DATA/mailer-floor.json" --slurpfile before "$DATA/mailer-floor-before.json" \
+        --slurpfile after "$DATA/mailer-floor-after.json" --slurpfile smtp "$DATA/mailer-smtp.json" --slurpfile memory "$DATA/mailer-memory.json" \
         --arg postfix "$(cat "$PF/VERSION")" --argjson concurrency "$MAILER_C" --argjson messageBytes "$msgbytes" \
         --argjson queueSeconds "$(((tq1 - tq0) / 1000000))" '
         def ratio(a; b): if (a | type) == "number" and (b | type) == "number" and b > 0 then (a / b * 1000 | round) / 1000 else null end;
         {
           concurrency: $concurrency, messageBytes: $messageBytes, transport: "smtp (?tls=none, PIPELINING offered)",
           sink: "smtp-sink (Postfix \($postfix))", floorTool: "smtp-source -d (Postfix \($postfix); no PIPELINING)",
-          floor: $floor[0], smtp: $smtp[0], memory: ($memory[0] + {queueSeconds: ($queueSeconds / 1000)}),
+          floor: $floor[0], floorRuns: [$before[0], $after[0]], smtp: $smtp[0], memory: ($memory[0] + {queueSeconds: ($queueSeconds / 1000)}),
           ratio: ratio($smtp[0].messagesPerSecond; $floor[0].messagesPerSecond)
         }' >"$DATA/mailer.json"
 }
@@ -353,7 +365,7 @@ mailer_table() {
       def pad(w): tostring | . + ([range(0; w - length)] | map(" ") | join(""));
       def row(a; b; c; d): "\(a | pad(40)) \(b | pad(11)) \(c | pad(40)) \(d)";
       .mailer as $m |
-      row("mailer SMTP \($m.smtp.messages)x\($m.messageBytes) B, \($m.concurrency) conns, msg/s"; ($m.smtp.messagesPerSecond | n); "\($m.floor.messagesPerSecond | n) (smtp-source floor)"; ($m.ratio | n)),
+      row("mailer SMTP \($m.smtp.messages)x\($m.messageBytes) B, \($m.concurrency) conns, msg/s"; ($m.smtp.messagesPerSecond | n); "\($m.floor.messagesPerSecond | n) (smtp-source, best of 2)"; ($m.ratio | n)),
       row("mailer peak RSS draining \($m.memory.messages), MB"; ($m.memory.peakHwmKiB / 1024 | n); "-"; "-"),
       row("mailer drain of \($m.memory.messages), s (msg/s)"; ($m.memory.seconds | n); "(\($m.memory.messagesPerSecond | n) msg/s)"; "-"),
       "",
