@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench.sh — `make bench`: campaignd and its two floors, one after another, in one run.
 #
-#   Benchmarks/bench.sh            the transport floor, campaignd, the storage floor; table + ratios
+#   Benchmarks/bench.sh            the transport floor, campaignd, the storage floor, the mailer; table + ratios
 #   Benchmarks/bench.sh floors     only the floors (`make bench-floors`)
 #   Benchmarks/bench.sh mailer     only campaign-mailer and its SMTP floor (`make bench-mailer`)
 #
