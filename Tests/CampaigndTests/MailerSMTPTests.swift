@@ -49,6 +49,32 @@ import Testing
             .map { String($0.prefix { $0 != ":" }).lowercased() }
     }
 
+    /// Each received message's `To` as Python's `email` package reads it (a mail client's view): the
+    /// addresses, and the display names.
+    func parsedRecipients(in out: String) throws -> [[[String]]] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", "-c",
+            """
+            import email, email.policy, glob, json, sys
+            found = []
+            for path in sorted(glob.glob(sys.argv[1] + "/*.eml")):
+                with open(path, "rb") as f:
+                    message = email.message_from_binary_file(f, policy=email.policy.default)
+                found.append([[a.addr_spec, a.display_name] for h in message.get_all("To", []) for a in h.addresses])
+            print(json.dumps(found))
+            """,
+            out,
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [[[String]]])
+    }
+
     @Test func aTemporaryRefusalIsRetriedAfterItsBackoffAndDeliveredOnce() throws {
         let dir = try Paths.temporaryDirectory()
         let server = try campaignd(dir)
@@ -109,15 +135,18 @@ import Testing
         try sign(dir, emails)
         // Nothing listens on the port yet.
         let port = try SMTPServerProcess.freePort()
-        let mailer = try MailerProcess.start(dir, transport: "smtp://127.0.0.1:\(port)?tls=none", log: dir + "/mailer.log")
+        let mailer = try MailerProcess.start(
+            dir, transport: "smtp://127.0.0.1:\(port)?tls=none", extra: ["--log-level", "warning"], log: dir + "/mailer.log")
         defer {
             if mailer.isRunning { kill(mailer.processIdentifier, SIGKILL) }
             mailer.waitUntilExit()
         }
-        // Every message failed, temporarily: refused connections, none given up.
+        // Every message failed, temporarily, and again after its backoff: refused connections, none given up.
         let waited = try eventually {
             let all = try deliveries(dir)
-            return emails.allSatisfy { all[$0]?["state"] as? String == "retrying" }
+            let log = (try? String(contentsOfFile: dir + "/mailer.log", encoding: .utf8)) ?? ""
+            let failures = log.components(separatedBy: "tried again later").count - 1
+            return emails.allSatisfy { all[$0]?["state"] as? String == "retrying" } && failures >= 2 * emails.count
         }
         let states = try deliveries(dir)
         #expect(waited, "\(states)")
@@ -183,6 +212,10 @@ import Testing
             let names = headerNames(message)
             #expect(names.filter { $0 == "to" }.count == 1, "\(names)")
             #expect(!names.contains("bcc") && !names.contains("cc"), "\(message.prefix(800))")
+        }
+        // Read as a mail client (or `sendmail -t`) reads it: one address, the name whole.
+        for to in try parsedRecipients(in: dir + "/smtp") {
+            #expect(to.count == 1 && to.first?.first?.hasPrefix("eve") == true, "\(to)")
         }
         let recipients = try smtp.envelopeRecipients()
         #expect(recipients.allSatisfy { $0.count == 1 }, "\(recipients)")
