@@ -4,24 +4,9 @@ import Testing
 /// `campaign-mailer` against a real campaignd: a signature's confirmation leaves, its link confirms, and
 /// what could not be sent comes back or is given up, as the outbox contract says.
 @Suite(.serialized) struct MailerTests {
-    static var mailer: String { Paths.buildDirectory + "/campaign-mailer" }
-
     /// Runs `campaign-mailer --once` against the service in `dir`; its exit status and output.
     func mailOnce(_ dir: String, transport: String, extra: [String] = []) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.mailer)
-        process.arguments =
-            [
-                "--once", "--socket", dir + "/admin.sock", "--transport", transport, "--from", "Northwind Campaign <campaign@example.org>",
-                "--site-url", "https://campaign.example.org", "--log-level", "warning",
-            ] + extra
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try MailerProcess.once(dir, transport: transport, extra: extra)
     }
 
     /// A sendmail that keeps each message in DIR/sent and takes a while over it, so that messages are in
@@ -40,17 +25,7 @@ import Testing
 
     /// A long-running mailer on the service in `dir`, sending through `sendmail`.
     func startMailer(_ dir: String, sendmail: String, extra: [String] = []) throws -> Process {
-        let mailer = Process()
-        mailer.executableURL = URL(fileURLWithPath: Self.mailer)
-        mailer.arguments =
-            [
-                "--socket", dir + "/admin.sock", "--transport", "sendmail:" + sendmail, "--from", "Campaign <campaign@example.org>",
-                "--site-url", "https://campaign.example.org", "--concurrency", "2", "--log-level", "error",
-            ] + extra
-        mailer.standardOutput = FileHandle.nullDevice
-        mailer.standardError = FileHandle.nullDevice
-        try mailer.run()
-        return mailer
+        try MailerProcess.start(dir, transport: "sendmail:" + sendmail, extra: ["--concurrency", "2"] + extra)
     }
 
     /// How many messages in `directory` went to each address (its `To:`).
