@@ -296,8 +296,8 @@ enum ShippedTemplates {
         .error{margin:.1rem 0 .3rem;color:var(--error);font-weight:600}
         .invalid input,.invalid textarea{border-color:var(--error);border-width:2px}
         input[type=text],input[type=email],input[type=tel],input[type=number],textarea{width:100%;max-width:100%;font:inherit;padding:.5rem;border:1px solid #6b6b6b;border-radius:3px;background:var(--bg);color:var(--fg)}
-        .checkbox,.radio{display:flex;gap:.5rem;align-items:flex-start}.checkbox .hint,.checkbox .error{flex-basis:100%}
-        .checkbox{flex-wrap:wrap}
+        .radio{display:flex;gap:.5rem;align-items:flex-start}
+        .checkbox{display:grid;grid-template-columns:auto 1fr;gap:0 .5rem;align-items:start}.checkbox .hint,.checkbox .error{grid-column:2}
         input[type=checkbox],input[type=radio]{width:1.25rem;height:1.25rem;margin-top:.2rem}
         fieldset{border:0;padding:0}
         button{font:inherit;font-weight:600;padding:.6rem 1.2rem;border:0;border-radius:3px;background:var(--accent);color:#fff;cursor:pointer}
