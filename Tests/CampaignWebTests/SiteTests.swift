@@ -328,6 +328,11 @@ import Testing
             let confirmed = try await client.execute(uri: "/confirm?token=\(token)", method: .get)
             #expect(confirmed.text.contains("Rsvp confirmed") || confirmed.text.contains("RSVP confirmed"))
             #expect(confirmed.text.contains("Protest outside Northwind Connect 2027"))
+            let form = try await client.execute(uri: "/withdraw?token=\(token)", method: .get)
+            #expect(form.text.contains("Cancel my RSVP</button>"))
+            let withdrawn = try await formPost(client, "/withdraw", [("token", token)])
+            #expect(withdrawn.text.contains("RSVP withdrawn"))
+            #expect(try await harness.site.backend.call(GetToken(token: token)).status == "cancelled")
         }
     }
 
