@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "campaignctl", targets: ["campaignctl"]),
         .library(name: "CampaignProtocol", targets: ["CampaignProtocol"]),
         .library(name: "CampaignClient", targets: ["CampaignClient"]),
+        .executable(name: "campaign-web", targets: ["campaign-web"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
@@ -134,6 +136,33 @@ let package = Package(
             path: "Clients/campaign-mailer",
             swiftSettings: swiftSettings
         ),
+        // The public site's pages and forms, a client of campaignd's public socket.
+        .target(
+            name: "CampaignWeb",
+            dependencies: [
+                "CampaignClient",
+                "CampaignProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Clients/CampaignWeb",
+            swiftSettings: swiftSettings
+        ),
+        // The site's executable: flags, then a `ServiceGroup` running the Hummingbird application.
+        .executableTarget(
+            name: "campaign-web",
+            dependencies: [
+                "CampaignWeb",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Clients/campaign-web",
+            swiftSettings: swiftSettings
+        ),
 
         // The load generator of `make bench`.
         .executableTarget(
@@ -180,6 +209,15 @@ let package = Package(
             name: "SMTPClientTests",
             dependencies: ["SMTPClient"],
             exclude: ["smtp_server.py"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CampaignWebTests",
+            dependencies: [
+                "CampaignProtocol",
+                "CampaignWeb",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,102 @@
+import ArgumentParser
+import CampaignWeb
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The campaign's web site: pages and forms over campaignd's public socket.
+@main
+struct CampaignWebCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "campaign-web", abstract: "Serves the campaign's site: the letter, its forms and its figures.")
+
+    @Option(help: "Where to listen: HOST:PORT, or unix:PATH.")
+    var listen: String = "127.0.0.1:8080"
+
+    @Option(help: "campaignd's public socket.")
+    var socket: String = "/run/campaignd/public.sock"
+
+    @Option(help: "A directory whose NAME.mustache and site.css files replace the shipped ones.")
+    var templates: String?
+
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: "A proxy (CIDR, or `unix` for peers on a Unix socket) whose X-Forwarded-For is believed. Repeatable.")
+    var trustedProxies: [String] = []
+
+    @Option(help: "The site's public base URL, such as https://letter.example.org: its origin may post the forms.")
+    var siteURL: String?
+
+    @Option(help: "The name in every page's header.")
+    var siteTitle: String = "Open letter"
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        _ = try Self.bindAddress(listen)
+        _ = try Self.proxies(trustedProxies)
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        if let siteURL, !(siteURL.hasPrefix("https://") || siteURL.hasPrefix("http://")) {
+            throw ValidationError("--site-url must start with https:// or http://")
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "campaign-web")
+        let (cidrs, trustsUnix) = try Self.proxies(trustedProxies)
+        let configuration = SiteConfiguration(
+            socketPath: socket, templatesDirectory: templates, trustedProxies: cidrs, trustsUnixPeers: trustsUnix,
+            siteURL: siteURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }, siteTitle: siteTitle)
+        let site: Site
+        do {
+            site = try Site(configuration: configuration, logger: logger)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        if !site.state.templates.overrides.isEmpty {
+            logger.info("templates overridden", metadata: ["files": "\(site.state.templates.overrides)"])
+        }
+        let app = Application(
+            router: site.router, configuration: .init(address: try Self.bindAddress(listen), serverName: "campaign-web"),
+            services: site.services, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    static func bindAddress(_ text: String) throws -> BindAddress {
+        if text.hasPrefix("unix:") {
+            let path = String(text.dropFirst("unix:".count))
+            guard !path.isEmpty else { throw ValidationError("--listen unix:PATH needs a path") }
+            return .unixDomainSocket(path: path)
+        }
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ValidationError("--listen wants HOST:PORT or unix:PATH, not \(text)")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return .hostname(host.isEmpty ? "127.0.0.1" : host, port: port)
+    }
+
+    static func proxies(_ values: [String]) throws -> ([CIDR], Bool) {
+        var cidrs: [CIDR] = []
+        var unix = false
+        for value in values {
+            if value == "unix" {
+                unix = true
+            } else if let cidr = CIDR(value) {
+                cidrs.append(cidr)
+            } else {
+                throw ValidationError("--trusted-proxy wants a CIDR such as 10.0.0.0/8, or unix; not \(value)")
+            }
+        }
+        return (cidrs, unix)
+    }
+}
