@@ -146,8 +146,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                // Live/ and Serving/: the feed's lock, the server on a passed socket, graceful shutdown.
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Clients/CampaignWeb",
+            resources: [
+                .embedInCode("Live/live.js")
+            ],
             swiftSettings: swiftSettings
         ),
         // The site's executable: flags, then a `ServiceGroup` running the Hummingbird application.
@@ -217,6 +226,11 @@ let package = Package(
                 "CampaignProtocol",
                 "CampaignWeb",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                // The live tests: campaignd's admin socket, the router, the service group.
+                "CampaignClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

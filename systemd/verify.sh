@@ -24,7 +24,8 @@
 set -euo pipefail
 
 UNITS=(campaignd.socket campaignd-admin.socket campaignd.service
-       campaignd-conn.socket campaignd-conn@.service campaign-mailer.service)
+       campaignd-conn.socket campaignd-conn@.service campaign-mailer.service
+       campaign-web.socket campaign-web.service)
 
 # Host-environment noise, not unit problems (extended regular expressions).
 IGNORE='System has not been booted with systemd|Failed to connect to bus|Failed to (create|open|watch|determine|mount|allocate)[^:]*cgroup|cgroup[^:]*(not|n.t) (available|supported|mounted)|BPF[^:]* (firewall|firewalling)[^:]*not supported|does not support BPF|IP firewall.*not support|Failed to read /proc/self/mountinfo|Running in chroot, ignoring'
@@ -45,12 +46,14 @@ trap 'rm -rf -- "$tmp"' EXIT
 [[ $tmp =~ ^[A-Za-z0-9/._-]+$ ]] || { echo "verify.sh: temp dir $tmp has unusual characters; set TMPDIR" >&2; exit 2; }
 mkdir "$tmp/bin" "$tmp/units"
 ln -s -- "$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")" "$tmp/bin/campaignd"
-# The mailer's unit is checked with the same binary in its place: verify reads units, it runs nothing.
+# The mailer's and the web site's units are checked with the same binary in their place: verify reads
+# units, it runs nothing.
 ln -s -- "$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")" "$tmp/bin/campaign-mailer"
+ln -s -- "$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")" "$tmp/bin/campaign-web"
 
 for u in "${UNITS[@]}"; do
     [[ -f $here/$u ]] || { echo "verify.sh: missing $here/$u" >&2; exit 1; }
-    sed "s#/usr/local/bin/campaign-mailer#$tmp/bin/campaign-mailer#g; s#/usr/local/bin/campaignd#$tmp/bin/campaignd#g" "$here/$u" > "$tmp/units/$u"
+    sed "s#/usr/local/bin/campaign-mailer#$tmp/bin/campaign-mailer#g; s#/usr/local/bin/campaign-web#$tmp/bin/campaign-web#g; s#/usr/local/bin/campaignd#$tmp/bin/campaignd#g" "$here/$u" > "$tmp/units/$u"
 done
 
 status=0
