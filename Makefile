@@ -1,7 +1,8 @@
-# campaignd: `make run` starts the service on the example campaign; `make test` runs every test.
+# campaignd: `make run` starts the whole campaign (service, mailer, site); `make test` runs every test.
 SWIFT ?= swift
 CONFIG ?= debug
 STATE ?= var
+PORT ?= 8080
 BIN = .build/$(CONFIG)/campaignd
 OPENRPC_META ?= Tests/schemas/openrpc-meta
 
@@ -16,7 +17,7 @@ build: deps
 	$(SWIFT) build -c $(CONFIG)
 
 run: build
-	@BIN=.build/$(CONFIG) STATE=$(STATE) scripts/run.sh
+	@BIN=.build/$(CONFIG) STATE=$(STATE) PORT=$(PORT) scripts/run.sh
 
 test: deps lint test-docs test-swift test-schemas test-units
 
