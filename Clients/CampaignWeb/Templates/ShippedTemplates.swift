@@ -294,7 +294,7 @@ enum ShippedTemplates {
         .field label,legend{display:block;font-weight:600}
         .hint{margin:.1rem 0 .3rem;color:var(--muted);font-size:.95rem}
         .error{margin:.1rem 0 .3rem;color:var(--error);font-weight:600}
-        .invalid input,.invalid textarea{border-color:var(--error);border-width:2px}
+        .field.invalid input,.field.invalid textarea{border-color:var(--error);border-width:2px}
         input[type=text],input[type=email],input[type=tel],input[type=number],textarea{width:100%;max-width:100%;font:inherit;padding:.5rem;border:1px solid #6b6b6b;border-radius:3px;background:var(--bg);color:var(--fg)}
         .radio{display:flex;gap:.5rem;align-items:flex-start}
         .checkbox{display:grid;grid-template-columns:auto 1fr;gap:0 .5rem;align-items:start}.checkbox .hint,.checkbox .error{grid-column:2}
