@@ -1,7 +1,8 @@
-# campaignd: `make run` starts the service on the example campaign; `make test` runs every test.
+# campaignd: `make run` starts the whole campaign (service, mailer, site); `make test` runs every test.
 SWIFT ?= swift
 CONFIG ?= debug
 STATE ?= var
+PORT ?= 8080
 BIN = .build/$(CONFIG)/campaignd
 OPENRPC_META ?= Tests/schemas/openrpc-meta
 
@@ -16,7 +17,7 @@ build: deps
 	$(SWIFT) build -c $(CONFIG)
 
 run: build
-	@BIN=.build/$(CONFIG) STATE=$(STATE) scripts/run.sh
+	@BIN=.build/$(CONFIG) STATE=$(STATE) PORT=$(PORT) scripts/run.sh
 
 test: deps lint test-docs test-swift test-schemas test-units test-web
 
@@ -60,7 +61,7 @@ clean:
 # Benchmarks (Benchmarks/README.md). `make bench`: campaignd and its two floors in one run, with ratios
 # (BENCH_SECONDS, BENCH_WARMUP); `make bench-floors`: the floors alone; `make bench-data [ROWS=10000000]
 # [STATE=var-bench]`: a database of ROWS signatures for campaignd, quickly (a fixture: loaded unsynced).
-.PHONY: bench bench-floors bench-data bench-scale bench-overload
+.PHONY: bench bench-floors bench-mailer bench-data bench-scale bench-overload
 ROWS ?= 10000000
 BENCH_STATE = $(if $(filter command line environment environment override,$(origin STATE)),$(STATE),var-bench)
 
@@ -69,6 +70,11 @@ bench:
 
 bench-floors:
 	@Benchmarks/bench.sh floors
+
+# campaign-mailer alone (also part of `make bench`): messages/s over SMTP to Postfix's smtp-sink against
+# smtp-source on the same sink, and its resident memory draining MAILER_MESSAGES (default 100000).
+bench-mailer:
+	@Benchmarks/bench.sh mailer
 
 bench-data:
 	@Benchmarks/bench-data.sh $(ROWS) $(BENCH_STATE)

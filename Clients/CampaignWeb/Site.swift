@@ -19,10 +19,13 @@ public struct SiteConfiguration: Sendable {
     public var siteTitle: String
     /// How long the rendered `/` is served before it is rendered again, if nobody invalidates it.
     public var pageMaxAge: Duration
+    /// How often an open `/live` stream gets a keep-alive comment.
+    public var liveKeepAlive: Duration
 
     public init(
         socketPath: String = "/run/campaignd/public.sock", templatesDirectory: String? = nil, trustedProxies: [CIDR] = [],
-        trustsUnixPeers: Bool = false, siteURL: String? = nil, siteTitle: String = "Open letter", pageMaxAge: Duration = .seconds(1)
+        trustsUnixPeers: Bool = false, siteURL: String? = nil, siteTitle: String = "Open letter", pageMaxAge: Duration = .seconds(1),
+        liveKeepAlive: Duration = .seconds(15)
     ) {
         self.socketPath = socketPath
         self.templatesDirectory = templatesDirectory
@@ -31,11 +34,14 @@ public struct SiteConfiguration: Sendable {
         self.siteURL = siteURL
         self.siteTitle = siteTitle
         self.pageMaxAge = pageMaxAge
+        self.liveKeepAlive = liveKeepAlive
     }
 }
 
 /// The site: a router with every page and form, and the services it needs running (the campaignd
-/// connection). Add routes of your own to `router` before building the application:
+/// connection for pages and forms, and the one subscription `/live` fans out to every browser, which also
+/// drops the cached page when the figures change). Add routes of your own to `router` before building the
+/// application:
 ///
 /// ```swift
 /// let site = try Site(configuration: configuration, logger: logger)
@@ -48,8 +54,9 @@ public final class Site {
 
     public var backend: CampaignBackend { state.backend }
     public var pageCache: PageCache { state.pageCache }
+    public let liveFeed: LiveFeed
     /// Run these beside the application (`Application(services:)`).
-    public var services: [any Service] { [state.backend] }
+    public var services: [any Service] { [state.backend, liveFeed] }
 
     public init(configuration: SiteConfiguration, logger: Logger) throws {
         let templates = try SiteTemplates(overridesIn: configuration.templatesDirectory)
@@ -73,6 +80,10 @@ public final class Site {
         SignForm.register(on: router, state)
         PledgeForm.register(on: router, state)
         RSVPForm.register(on: router, state)
+        let liveFeed = LiveFeed(socketPath: configuration.socketPath, keepAliveInterval: configuration.liveKeepAlive, logger: logger)
+        liveFeed.onChange { _ in state.pageCache.invalidate() }
+        router.addLiveRoutes(feed: liveFeed)
+        self.liveFeed = liveFeed
         self.router = router
     }
 }
@@ -109,6 +120,7 @@ public final class SiteState: Sendable {
         var context = context
         context["siteTitle"] = configuration.siteTitle
         context["cssURL"] = templates.cssURL
+        context["liveScriptURL"] = LiveScript.versionedPath
         context["nonce"] = nonce
         return templates.render(template, context)
     }

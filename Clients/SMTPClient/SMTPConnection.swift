@@ -57,13 +57,21 @@ public actor SMTPConnection {
         }
     }
 
+    /// How long `close` waits for the reply to QUIT before closing anyway.
+    public static let quitReplyWait: Duration = .seconds(3)
+
     /// Says QUIT and closes the connection, if one is open.
     public func close() async {
         guard let session else { return }
         self.session = nil
         let promise = session.channel.eventLoop.makePromise(of: Void.self)
         session.channel.eventLoop.execute { session.handler.value.quit(promise: promise) }
+        // The reply to QUIT tells us nothing we need (RFC 5321 §4.1.1.10): a server that never sends it
+        // must not hold a stopping mailer for the command timeout. Closing ends the wait (channelInactive).
+        let channel = session.channel
+        let giveUp = channel.eventLoop.scheduleTask(in: TimeAmount(Self.quitReplyWait)) { channel.close(promise: nil) }
         try? await promise.futureResult.get()
+        giveUp.cancel()
         try? await session.channel.close()
     }
 

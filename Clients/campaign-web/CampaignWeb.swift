@@ -10,7 +10,7 @@ struct CampaignWebCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "campaign-web", abstract: "Serves the campaign's site: the letter, its forms and its figures.")
 
-    @Option(help: "Where to listen: HOST:PORT, or unix:PATH.")
+    @Option(help: "Where to listen: HOST:PORT, or unix:PATH. Not used when systemd passes a socket (campaign-web.socket).")
     var listen: String = "127.0.0.1:8080"
 
     @Option(help: "campaignd's public socket.")
@@ -63,11 +63,25 @@ struct CampaignWebCommand: AsyncParsableCommand {
         if !site.state.templates.overrides.isEmpty {
             logger.info("templates overridden", metadata: ["files": "\(site.state.templates.overrides)"])
         }
-        let app = Application(
-            router: site.router, configuration: .init(address: try Self.bindAddress(listen), serverName: "campaign-web"),
-            services: site.services, logger: logger)
+        // Under systemd (campaign-web.socket) the listening socket is passed in and --listen is not used.
+        // The site's services come before the server: on SIGTERM the server stops first, ending its streams.
+        let passed = SystemdSockets.takePassed()
+        let services: [any Service]
+        if let socket = passed.first(where: { $0.name == "http" }) ?? passed.first {
+            logger.info("serving the socket systemd passed", metadata: ["name": "\(socket.name)"])
+            services =
+                site.services + [
+                    ActivatedHTTPServer(fd: socket.fd, responder: site.router.buildResponder(), logger: logger, serverName: "campaign-web")
+                ]
+        } else {
+            services = [
+                Application(
+                    router: site.router, configuration: .init(address: try Self.bindAddress(listen), serverName: "campaign-web"),
+                    services: site.services, logger: logger)
+            ]
+        }
         let group = ServiceGroup(
-            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 

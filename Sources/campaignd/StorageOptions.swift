@@ -22,10 +22,16 @@ struct StorageOptions: ParsableArguments {
     @Option(help: "Days a message that keeps failing with temporary errors is still tried.")
     var outboxRetryDays: Int = Int(CampaignStore.defaultOutboxRetrySeconds / 86400)
 
+    @Option(help: "Seconds before a message that failed temporarily is tried again; the wait doubles with each failure, to an hour.")
+    var outboxFirstRetrySeconds: Int = Int(CampaignStore.defaultOutboxFirstRetrySeconds)
+
     func validate() throws {
         try requirePositive(busyTimeout, "--busy-timeout")
         try requirePositive(rsvpHoldHours, "--rsvp-hold-hours")
         try requirePositive(outboxRetryDays, "--outbox-retry-days")
+        guard (1...3600).contains(outboxFirstRetrySeconds) else {
+            throw ValidationError("--outbox-first-retry-seconds must be between 1 and 3600 (the longest wait)")
+        }
         guard remindAfterHours >= 0 else { throw ValidationError("--remind-after-hours must not be negative") }
     }
 

@@ -73,7 +73,31 @@ import Testing
     }
 
     @Test func theBackoffDoublesFromAMinuteToAnHour() {
-        #expect((1...8).map(Outbox.backoffSeconds(afterAttempts:)) == [60, 120, 240, 480, 960, 1920, 3600, 3600])
+        #expect((1...8).map { Outbox.backoffSeconds(afterAttempts: $0) } == [60, 120, 240, 480, 960, 1920, 3600, 3600])
+    }
+
+    /// `--outbox-first-retry-seconds`: the first wait is the organisers', and it still doubles to an hour.
+    @Test func theFirstRetryDelayIsConfigurableAndStillDoublesToAnHour() async throws {
+        #expect(
+            (1...14).map { Outbox.backoffSeconds(afterAttempts: $0, first: 1) } == [
+                1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 3600, 3600,
+            ])
+        let made = try await Harness.make()
+        let clock = made.clock
+        let store = try CampaignStore(path: made.directory + "/campaign.sqlite", outboxFirstRetrySeconds: 5, clock: { clock.current })
+        let h = Harness(core: CampaignCore(store: store), clock: clock, directory: made.directory)
+        let message = try await sign(h, "dee@example.org")
+        _ = try await h.call(FailOutbox(ids: [message.id], permanent: false, reason: "451 4.3.0 try again later"))
+        h.clock.advance(seconds: 4)
+        #expect(try await h.claimAll().isEmpty)
+        h.clock.advance(seconds: 1)
+        let again = try #require(try await h.claimAll().first)
+        // The mailer gave no time of its own: the second wait is twice the first.
+        _ = try await h.call(FailOutbox(ids: [again.id], permanent: false, reason: "451 again"))
+        h.clock.advance(seconds: 9)
+        #expect(try await h.claimAll().isEmpty)
+        h.clock.advance(seconds: 1)
+        #expect(try await h.claimAll().count == 1)
     }
 
     @Test func aServerGivenRetryTimeIsUsed() async throws {

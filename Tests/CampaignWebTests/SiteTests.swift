@@ -135,6 +135,25 @@ import Testing
         }
     }
 
+    /// The page is cached for a crowd, but a confirmed signature shows at once: the live feed's
+    /// `campaign.changed` drops the cached page (here the cache would otherwise last an hour).
+    @Test func theCachedPageShowsANewCountAsSoonAsItIsConfirmed() async throws {
+        let harness = try SiteHarness { $0.pageMaxAge = .seconds(3600) }
+        try await harness.test(.live) { client in
+            let before = try await client.execute(uri: "/", method: .get)
+            #expect(before.text.contains("data-live=\"signatures.confirmed\">0</strong>"))
+            _ = try await formPost(client, "/sign", [("name", "Ada"), ("email", "ada@example.org")])
+            let token = try #require(try await harness.campaignd.claimTokens().first { $0.kind == .signatureConfirm }?.token)
+            #expect(try await client.execute(uri: "/confirm?token=\(token)", method: .get).status == .ok)
+            var shown = false
+            for _ in 0..<100 where !shown {
+                shown = try await client.execute(uri: "/", method: .get).text.contains("data-live=\"signatures.confirmed\">1</strong>")
+                if !shown { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(shown, "the page still showed the count of its first render")
+        }
+    }
+
     @Test func thePrintedLetterListsPublicSignersByOrganisation() async throws {
         let harness = try SiteHarness()
         try await harness.test { client in
@@ -226,7 +245,7 @@ import Testing
                 #expect(response.headers[.init("X-Frame-Options")!] == "DENY")
                 let nonce = try #require(csp.split(separator: "'nonce-").last?.split(separator: "'").first.map(String.init))
                 nonces.append(nonce)
-                #expect(response.text.contains("<script src=\"/live.js\" nonce=\"\(nonce)\" defer></script>"))
+                #expect(response.text.contains("<script src=\"\(LiveScript.versionedPath)\" nonce=\"\(nonce)\" defer></script>"))
                 if uri == "/no-such-page" {
                     #expect(response.status == .notFound)
                     #expect(response.text.contains("Page not found"), "a page of the site, not an empty 404")
@@ -328,6 +347,11 @@ import Testing
             let confirmed = try await client.execute(uri: "/confirm?token=\(token)", method: .get)
             #expect(confirmed.text.contains("Rsvp confirmed") || confirmed.text.contains("RSVP confirmed"))
             #expect(confirmed.text.contains("Protest outside Northwind Connect 2027"))
+            let form = try await client.execute(uri: "/withdraw?token=\(token)", method: .get)
+            #expect(form.text.contains("Cancel my RSVP</button>"))
+            let withdrawn = try await formPost(client, "/withdraw", [("token", token)])
+            #expect(withdrawn.text.contains("RSVP withdrawn"))
+            #expect(try await harness.site.backend.call(GetToken(token: token)).status == "cancelled")
         }
     }
 

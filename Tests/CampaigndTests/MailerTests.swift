@@ -1,27 +1,16 @@
 import Foundation
 import Testing
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// `campaign-mailer` against a real campaignd: a signature's confirmation leaves, its link confirms, and
 /// what could not be sent comes back or is given up, as the outbox contract says.
 @Suite(.serialized) struct MailerTests {
-    static var mailer: String { Paths.buildDirectory + "/campaign-mailer" }
-
     /// Runs `campaign-mailer --once` against the service in `dir`; its exit status and output.
     func mailOnce(_ dir: String, transport: String, extra: [String] = []) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.mailer)
-        process.arguments =
-            [
-                "--once", "--socket", dir + "/admin.sock", "--transport", transport, "--from", "Northwind Campaign <campaign@example.org>",
-                "--site-url", "https://campaign.example.org", "--log-level", "warning",
-            ] + extra
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try MailerProcess.once(dir, transport: transport, extra: extra)
     }
 
     /// A sendmail that keeps each message in DIR/sent and takes a while over it, so that messages are in
@@ -40,17 +29,7 @@ import Testing
 
     /// A long-running mailer on the service in `dir`, sending through `sendmail`.
     func startMailer(_ dir: String, sendmail: String, extra: [String] = []) throws -> Process {
-        let mailer = Process()
-        mailer.executableURL = URL(fileURLWithPath: Self.mailer)
-        mailer.arguments =
-            [
-                "--socket", dir + "/admin.sock", "--transport", "sendmail:" + sendmail, "--from", "Campaign <campaign@example.org>",
-                "--site-url", "https://campaign.example.org", "--concurrency", "2", "--log-level", "error",
-            ] + extra
-        mailer.standardOutput = FileHandle.nullDevice
-        mailer.standardError = FileHandle.nullDevice
-        try mailer.run()
-        return mailer
+        try MailerProcess.start(dir, transport: "sendmail:" + sendmail, extra: ["--concurrency", "2"] + extra)
     }
 
     /// How many messages in `directory` went to each address (its `To:`).
@@ -201,8 +180,10 @@ import Testing
     }
 
     /// `make run`'s script: campaignd and the mailer together, the confirmation link printed, both stopped by one signal.
-    @Test func makeRunStartsCampaigndAndTheMailerTogetherAndStopsBoth() throws {
+    @Test func makeRunStartsCampaigndTheMailerAndTheSiteWhereANewcomerSignsAndConfirms() async throws {
         let dir = try Paths.temporaryDirectory()
+        let port = try SMTPServerProcess.freePort()
+        let site = "http://127.0.0.1:\(port)"
         let run = Process()
         // As a terminal starts it: with no signal blocked (a child of this test process inherits a mask
         // that blocks SIGTERM, which bash keeps and so would never run its trap).
@@ -212,28 +193,51 @@ import Testing
             Paths.packageRoot + "/scripts/run.sh",
         ]
         run.currentDirectoryURL = URL(fileURLWithPath: Paths.packageRoot)
-        run.environment = ProcessInfo.processInfo.environment.merging(["BIN": Paths.buildDirectory, "STATE": dir + "/var"]) { $1 }
+        run.environment = ProcessInfo.processInfo.environment.merging(
+            ["BIN": Paths.buildDirectory, "STATE": dir + "/var", "PORT": "\(port)"]) { $1 }
         let output = Pipe()
         run.standardOutput = output
         run.standardError = output
         try run.run()
-        let reader = FDReader(fd: output.fileHandleForReading.fileDescriptor)
-        var socket: LineClient? = nil
-        for _ in 0..<100 where socket == nil {
-            socket = try? LineClient(path: dir + "/var/admin.sock")
-            if socket == nil { usleep(100_000) }
+        defer {
+            if run.isRunning { run.terminate() }
         }
-        _ = try LineClient(path: dir + "/var/public.sock").call("letter.sign", #"{"name":"Ada","email":"ada@example.org"}"#)
+        let reader = FDReader(fd: output.fileHandleForReading.fileDescriptor)
+        let health = try #require(URL(string: site + "/healthz"))
+        let home = try #require(URL(string: site + "/"))
+        var up = false
+        for _ in 0..<200 where !up {
+            up = (try? await URLSession.shared.data(from: health).1 as? HTTPURLResponse)?.statusCode == 200
+            if !up { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(up, "the site did not answer on \(site)")
+
+        // What a newcomer does: sign in the browser, follow the printed link, see the count move.
+        var form = URLRequest(url: try #require(URL(string: site + "/sign")))
+        form.httpMethod = "POST"
+        form.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+        form.setValue(site, forHTTPHeaderField: "Origin")
+        form.httpBody = Data("name=Ada&email=ada%40example.org".utf8)
+        let (thanks, signed) = try await URLSession.shared.data(for: form)
+        #expect((signed as? HTTPURLResponse)?.statusCode == 200)
+        #expect(String(decoding: thanks, as: UTF8.self).contains("Check your email"))
         var link: String? = nil
         while link == nil, let line = reader.readLine(timeout: 20) {
-            if line.contains("signature.confirm for ada@example.org: http://localhost:8080/confirm?token=") { link = line }
+            if let range = line.range(of: "signature.confirm for ada@example.org: ") { link = String(line[range.upperBound...]) }
         }
-        #expect(link != nil)
+        let confirmURL = try #require(link.flatMap { URL(string: $0.trimmingCharacters(in: .whitespaces)) })
+        #expect(confirmURL.absoluteString.hasPrefix(site + "/confirm?token="))
+        let (confirmed, _) = try await URLSession.shared.data(from: confirmURL)
+        #expect(String(decoding: confirmed, as: UTF8.self).contains("Ada"))
+        let (page, _) = try await URLSession.shared.data(from: home)
+        #expect(String(decoding: page, as: UTF8.self).contains("data-live=\"signatures.confirmed\">1</strong>"))
+
         run.terminate()
         run.waitUntilExit()
-        // Both are gone: nothing answers on the sockets.
+        // All three are gone: nothing answers on the sockets or the port.
         #expect((try? LineClient(path: dir + "/var/public.sock")) == nil)
         #expect((try? LineClient(path: dir + "/var/admin.sock")) == nil)
+        #expect((try? await URLSession.shared.data(from: health)) == nil)
     }
 
     /// At least once, never lost: the mailer killed (SIGKILL) at seeded random moments while people sign,

@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
 """An aiosmtpd server for the SMTPClient tests.
 
-Prints "PORT <n>" once it listens on 127.0.0.1, then serves until stdin closes (or SIGTERM). Every
-connection appends a line to OUT/connections.log; every accepted message is written as OUT/<n>.eml
-(the bytes after DATA, unstuffed, as received) with OUT/<n>.json (envelope, TLS, login).
+Prints "PORT <n>" once it listens on 127.0.0.1 (on --port, else a free port), then serves until stdin
+closes (or SIGTERM). Every connection appends a line to OUT/connections.log, and every command its verb
+to OUT/commands.log (one line each, "connect" for a new connection); every accepted message is written
+as OUT/<n>.eml (the bytes after DATA, unstuffed, as received) with OUT/<n>.json (envelope, TLS, login).
 
 Modes: sink (accept everything), tempfail (451 to the first message's final dot, 250 after), reject
 (550 to every RCPT), drop (close the connection after each message), mute (accept connections, never
-say anything). Options: --starttls CERT KEY (offer STARTTLS), --implicit-tls CERT KEY (smtps),
+say anything), mute-after-data (accept the first message, then never answer again, QUIT included).
+Options: --port N, --starttls CERT KEY (offer STARTTLS), --implicit-tls CERT KEY (smtps),
 --auth USER:PASSWORD (AUTH required, over TLS only), --no-pipelining.
 """
 import argparse
 import asyncio
+import functools
 import json
 import os
 import signal
@@ -23,8 +26,9 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mode", choices=["sink", "tempfail", "reject", "drop", "mute"], default="sink")
+    parser.add_argument("--mode", choices=["sink", "tempfail", "reject", "drop", "mute", "mute-after-data"], default="sink")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--starttls", nargs=2, metavar=("CERT", "KEY"))
     parser.add_argument("--implicit-tls", nargs=2, metavar=("CERT", "KEY"))
     parser.add_argument("--auth")
@@ -74,24 +78,62 @@ class Handler:
 
 
 class CountingSMTP(SMTP):
-    def __init__(self, *a, out, drop, **kw):
+    def __init__(self, *a, out, drop, mute_after_data, **kw):
         super().__init__(*a, **kw)
         self.out = out
         self.drop = drop
+        self.mute_after_data = mute_after_data
+        self.muted = False
+
+    def log(self, name, line):
+        with open(os.path.join(self.out, name), "a") as f:
+            f.write(line + "\n")
+
+    async def push(self, status):
+        if not self.muted:
+            await super().push(status)
 
     async def smtp_DATA(self, arg):
+        self.log("commands.log", "DATA")
+        if self.muted:
+            return
         await super().smtp_DATA(arg)
         if self.drop:
             # The reply is written; the connection ends as an idle one would.
             self.transport.close()
+        if self.mute_after_data and self.event_handler.messages > 0:
+            # A message is taken: from now on, silence.
+            self.muted = True
+
+    async def smtp_QUIT(self, arg):
+        self.log("commands.log", "QUIT")
+        if self.muted:
+            # Never answers, never closes: only the client can end this connection.
+            await asyncio.Event().wait()
+        await super().smtp_QUIT(arg)
 
     def connection_made(self, transport):
         # STARTTLS calls this again for the same connection: count each TCP connection once.
         if not getattr(self, "counted", False):
             self.counted = True
-            with open(os.path.join(self.out, "connections.log"), "a") as f:
-                f.write("connect\n")
+            self.log("connections.log", "connect")
+            self.log("commands.log", "connect")
         super().connection_made(transport)
+
+
+def logged(verb):
+    original = getattr(SMTP, "smtp_" + verb)
+
+    async def command(self, arg):
+        self.log("commands.log", verb)
+        if not self.muted:
+            await original(self, arg)
+    # Keeps the attributes aiosmtpd reads from its command methods (syntax, HELP text).
+    return functools.update_wrapper(command, original)
+
+
+for _verb in ["HELO", "EHLO", "STARTTLS", "AUTH", "MAIL", "RCPT", "RSET", "NOOP"]:
+    setattr(CountingSMTP, "smtp_" + _verb, logged(_verb))
 
 
 async def serve(args):
@@ -113,8 +155,9 @@ async def serve(args):
         factory = asyncio.Protocol
     else:
         def factory():
-            return CountingSMTP(handler, out=args.out, drop=args.mode == "drop", **kwargs)
-    server = await loop.create_server(factory, host="127.0.0.1", port=0, ssl=implicit)
+            return CountingSMTP(
+                handler, out=args.out, drop=args.mode == "drop", mute_after_data=args.mode == "mute-after-data", **kwargs)
+    server = await loop.create_server(factory, host="127.0.0.1", port=args.port, ssl=implicit)
     print("PORT %d" % server.sockets[0].getsockname()[1], flush=True)
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)

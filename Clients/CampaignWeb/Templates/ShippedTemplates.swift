@@ -16,7 +16,7 @@ enum ShippedTemplates {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{$title}}{{siteTitle}}{{/title}}</title>
         <link rel="stylesheet" href="{{cssURL}}">
-        <script src="/live.js" nonce="{{nonce}}" defer></script>
+        <script src="{{liveScriptURL}}" nonce="{{nonce}}" defer></script>
         </head>
         <body>
         <a class="skip" href="#main">Skip to the content</a>
@@ -62,7 +62,7 @@ enum ShippedTemplates {
         <h2 id="counts-title">Signatures</h2>
         <div role="status" aria-live="polite" class="figures">
         <p class="big"><strong id="live-signatures-confirmed" data-live="signatures.confirmed">{{signatures.confirmedText}}</strong> people have signed{{#signatures.goalText}}, of a goal of <span id="live-signatures-goal" data-live="signatures.goal">{{signatures.goalText}}</span>{{/signatures.goalText}}.</p>
-        {{#signatures.goalText}}<progress id="live-signatures-progress" data-live="signatures.progress" max="{{signatures.goal}}" value="{{signatures.progressValue}}">{{signatures.percent}}%</progress>{{/signatures.goalText}}
+        {{#signatures.goalText}}<progress id="live-signatures-progress" data-live="signatures.confirmed" data-live-max="signatures.goal" max="{{signatures.goal}}" value="{{signatures.progressValue}}">{{signatures.percent}}%</progress>{{/signatures.goalText}}
         <p><span id="live-signatures-organizations" data-live="signatures.organizations">{{signatures.organizationsText}}</span> organisations and <span id="live-signatures-customers" data-live="signatures.customers">{{signatures.customersText}}</span> customers among them.</p>
         </div>
         {{#hasFeatured}}
@@ -99,7 +99,7 @@ enum ShippedTemplates {
         <p>{{description}}</p>
         <div role="status" aria-live="polite" class="figures">
         <p><strong id="live-fundraiser-pledged" data-live="fundraiser.pledged">{{pledgedText}}</strong> pledged of <span id="live-fundraiser-goal" data-live="fundraiser.goal">{{goalText}}</span> by <span id="live-fundraiser-count" data-live="fundraiser.pledgeCount">{{countText}}</span> people.</p>
-        <meter id="live-fundraiser-meter" data-live="fundraiser.meter" min="0" max="{{goalMinor}}" value="{{meterValue}}">{{percent}}%</meter>
+        <meter id="live-fundraiser-meter" data-live="fundraiser.pledged" data-live-max="fundraiser.goal" min="0" max="{{goalMinor}}" value="{{meterValue}}">{{percent}}%</meter>
         </div>
         {{#hasRecentPledges}}<ul class="pledges">{{#recentPledges}}<li><span class="name">{{name}}</span>: {{amountText}}{{#message}}, “{{message}}”{{/message}}</li>{{/recentPledges}}</ul>{{/hasRecentPledges}}
         {{#open}}
@@ -125,7 +125,7 @@ enum ShippedTemplates {
         <p class="where">{{whereText}}</p>
         <p>{{description}}</p>
         <div role="status" aria-live="polite" class="figures">
-        <p><span id="live-event-{{id}}-going" data-live="events.{{id}}.going">{{going}}</span> going{{#capacityText}} of {{capacityText}} places{{/capacityText}}, <span id="live-event-{{id}}-waitlisted" data-live="events.{{id}}.waitlisted">{{waitlisted}}</span> on the waitlist.</p>
+        <p><span id="live-event-{{id}}-going" data-live="event.{{id}}.going">{{going}}</span> going{{#capacityText}} of {{capacityText}} places{{/capacityText}}, <span id="live-event-{{id}}-waitlisted" data-live="event.{{id}}.waitlisted">{{waitlisted}}</span> on the waitlist.</p>
         </div>
         {{#cancelled}}<p><strong>This event is cancelled.</strong></p>{{/cancelled}}
         {{#open}}
@@ -294,10 +294,10 @@ enum ShippedTemplates {
         .field label,legend{display:block;font-weight:600}
         .hint{margin:.1rem 0 .3rem;color:var(--muted);font-size:.95rem}
         .error{margin:.1rem 0 .3rem;color:var(--error);font-weight:600}
-        .invalid input,.invalid textarea{border-color:var(--error);border-width:2px}
+        .field.invalid input,.field.invalid textarea{border-color:var(--error);border-width:2px}
         input[type=text],input[type=email],input[type=tel],input[type=number],textarea{width:100%;max-width:100%;font:inherit;padding:.5rem;border:1px solid #6b6b6b;border-radius:3px;background:var(--bg);color:var(--fg)}
-        .checkbox,.radio{display:flex;gap:.5rem;align-items:flex-start}.checkbox .hint,.checkbox .error{flex-basis:100%}
-        .checkbox{flex-wrap:wrap}
+        .radio{display:flex;gap:.5rem;align-items:flex-start}
+        .checkbox{display:grid;grid-template-columns:auto 1fr;gap:0 .5rem;align-items:start}.checkbox .hint,.checkbox .error{grid-column:2}
         input[type=checkbox],input[type=radio]{width:1.25rem;height:1.25rem;margin-top:.2rem}
         fieldset{border:0;padding:0}
         button{font:inherit;font-weight:600;padding:.6rem 1.2rem;border:0;border-radius:3px;background:var(--accent);color:#fff;cursor:pointer}

@@ -22,6 +22,8 @@ public final class CampaignStore: Sendable {
     let remindAfterSeconds: Int64
     /// How long after it was queued a message that keeps failing is still tried.
     let outboxRetrySeconds: Int64
+    /// The wait after a message's first temporary failure; it doubles with each further one, to an hour.
+    let outboxFirstRetrySeconds: Int64
     /// The organisers' allow- and block-lists, replaced on reload.
     public let abuse: AbusePolicy
     let logger: Logger
@@ -35,6 +37,8 @@ public final class CampaignStore: Sendable {
     public static let defaultRemindAfterSeconds: Int64 = 24 * 3600
     /// Five days: RFC 5321 §4.5.4.1 asks a sender to keep trying for at least four or five.
     public static let defaultOutboxRetrySeconds: Int64 = 5 * 24 * 3600
+    /// A minute: a greylisting server usually takes a message on the second try, a few minutes later.
+    public static let defaultOutboxFirstRetrySeconds: Int64 = 60
 
     /// Opens (creating 0600 if new) and migrates the database at `path`.
     public init(
@@ -42,7 +46,8 @@ public final class CampaignStore: Sendable {
         busyTimeout: TimeInterval = CampaignStore.defaultBusyTimeout,
         rsvpHoldSeconds: Int64 = CampaignStore.defaultRSVPHoldSeconds,
         remindAfterSeconds: Int64 = CampaignStore.defaultRemindAfterSeconds,
-        outboxRetrySeconds: Int64 = CampaignStore.defaultOutboxRetrySeconds, logger: Logger = Logger(label: "campaignd"),
+        outboxRetrySeconds: Int64 = CampaignStore.defaultOutboxRetrySeconds,
+        outboxFirstRetrySeconds: Int64 = CampaignStore.defaultOutboxFirstRetrySeconds, logger: Logger = Logger(label: "campaignd"),
         clock: @escaping @Sendable () -> Timestamp = Timestamp.now
     ) throws {
         // Create the file ourselves so that it is never world-readable, whatever the umask.
@@ -82,6 +87,7 @@ public final class CampaignStore: Sendable {
         self.rsvpHoldSeconds = rsvpHoldSeconds
         self.remindAfterSeconds = remindAfterSeconds
         self.outboxRetrySeconds = outboxRetrySeconds
+        self.outboxFirstRetrySeconds = outboxFirstRetrySeconds
         self.abuse = abuse
         try pool.write { db in
             if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'salt'") == nil {

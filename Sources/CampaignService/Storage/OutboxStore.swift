@@ -110,6 +110,7 @@ extension CampaignStore {
     func failOutbox(ids: [Int64], permanent: Bool, reason: String, retryAfterSeconds: Int?) async throws -> FailOutbox.Result {
         let now = clock()
         let window = outboxRetrySeconds
+        let first = Int(outboxFirstRetrySeconds)
         return try await writes.write { db in
             var result = FailOutbox.Result(retrying: 0, dead: 0)
             for id in ids {
@@ -122,7 +123,7 @@ extension CampaignStore {
                 let seq: Int64 = try row.decode(forColumn: "subjectSeq")
                 let attempts: Int = try row.decode(forColumn: "attempts") + 1
                 let createdAt: Timestamp = try row.decode(forColumn: "createdAt")
-                let delay = Int64(retryAfterSeconds ?? Outbox.backoffSeconds(afterAttempts: attempts))
+                let delay = Int64(retryAfterSeconds ?? Outbox.backoffSeconds(afterAttempts: attempts, first: first))
                 let retryAt = now.adding(seconds: delay)
                 if permanent || retryAt > createdAt.adding(seconds: window) {
                     let why = permanent ? reason : "gave up after \(attempts) attempts: \(reason)"
@@ -166,9 +167,14 @@ extension CampaignStore {
 }
 
 extension Outbox {
-    /// About a minute after the first failure, doubling to an hour.
-    static func backoffSeconds(afterAttempts attempts: Int) -> Int {
-        min(60 << min(max(attempts - 1, 0), 6), 3600)
+    /// The longest wait between two tries.
+    static let maximumBackoffSeconds = 3600
+
+    /// `first` seconds (a minute by default) after the first failure, doubling to an hour.
+    static func backoffSeconds(afterAttempts attempts: Int, first: Int = Int(CampaignStore.defaultOutboxFirstRetrySeconds)) -> Int {
+        var delay = min(max(first, 1), maximumBackoffSeconds)
+        for _ in 1..<max(attempts, 1) where delay < maximumBackoffSeconds { delay = min(delay * 2, maximumBackoffSeconds) }
+        return delay
     }
 
     /// A person's delivery state, on the record the message was about.
