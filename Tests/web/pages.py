@@ -5,7 +5,7 @@ import re
 import uuid
 from urllib.parse import urlsplit
 
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
@@ -50,18 +50,19 @@ def fill(container, values):
 
 
 def submit(driver, container):
-    """Presses the form's submit button and waits for the next page."""
+    """Presses the form's submit button and waits for the next page (a new document, loaded)."""
     buttons = container.find_elements(By.CSS_SELECTOR, "button:not([type]), button[type=submit], input[type=submit]")
     assert buttons, "the form has no submit button"
-    html = driver.find_element(By.TAG_NAME, "html")
+    # A mark on the old document (WebDriver's scripts run even with the page's JavaScript off).
+    driver.execute_script("window.pageBeforeSubmit = true")
     buttons[0].click()
 
     def replaced():
         try:
-            html.tag_name
-            return False
-        except StaleElementReferenceException:
-            return driver.execute_script("return document.readyState") == "complete"
+            return driver.execute_script(
+                "return window.pageBeforeSubmit === undefined && document.readyState === 'complete'")
+        except WebDriverException:
+            return False  # between two documents
 
     harness.wait_for(replaced, "the page after submitting the form")
 
