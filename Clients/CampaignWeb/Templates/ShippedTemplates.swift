@@ -61,7 +61,7 @@ enum ShippedTemplates {
         <section class="counts" aria-labelledby="counts-title">
         <h2 id="counts-title">Signatures</h2>
         <div role="status" aria-live="polite" class="figures">
-        <p class="big"><strong id="live-signatures-confirmed" data-live="signatures.confirmed">{{signatures.confirmedText}}</strong> people have signed{{#signatures.goalText}}, of a goal of <span id="live-signatures-goal" data-live="signatures.goal">{{signatures.goalText}}</span>{{/signatures.goalText}}.</p>
+        <p class="big">Signatures so far: <strong id="live-signatures-confirmed" data-live="signatures.confirmed">{{signatures.confirmedText}}</strong>{{#signatures.goalText}}, of a goal of <span id="live-signatures-goal" data-live="signatures.goal">{{signatures.goalText}}</span>{{/signatures.goalText}}.</p>
         {{#signatures.goalText}}<progress id="live-signatures-progress" data-live="signatures.confirmed" data-live-max="signatures.goal" max="{{signatures.goal}}" value="{{signatures.progressValue}}">{{signatures.percent}}%</progress>{{/signatures.goalText}}
         <p><span id="live-signatures-organizations" data-live="signatures.organizations">{{signatures.organizationsText}}</span> organisations and <span id="live-signatures-customers" data-live="signatures.customers">{{signatures.customersText}}</span> customers among them.</p>
         </div>
