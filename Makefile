@@ -61,12 +61,13 @@ clean:
 # Benchmarks (Benchmarks/README.md). `make bench`: campaignd and its two floors in one run, with ratios
 # (BENCH_SECONDS, BENCH_WARMUP); `make bench-floors`: the floors alone; `make bench-data [ROWS=10000000]
 # [STATE=var-bench]`: a database of ROWS signatures for campaignd, quickly (a fixture: loaded unsynced).
-.PHONY: bench bench-floors bench-mailer bench-data bench-scale bench-overload
+.PHONY: bench bench-floors bench-mailer bench-web bench-data bench-scale bench-overload
 ROWS ?= 10000000
 BENCH_STATE = $(if $(filter command line environment environment override,$(origin STATE)),$(STATE),var-bench)
 
 bench:
 	@Benchmarks/bench.sh
+	@BENCH_SKIP_BUILD=$${BENCH_SKIP_BUILD:-0} Benchmarks/web-bench.sh
 
 bench-floors:
 	@Benchmarks/bench.sh floors
@@ -75,6 +76,11 @@ bench-floors:
 # smtp-source on the same sink, and its resident memory draining MAILER_MESSAGES (default 100000).
 bench-mailer:
 	@Benchmarks/bench.sh mailer
+
+# The site (also part of `make bench`): GET / through campaign-web against nginx serving the same bytes
+# (wrk, WEB_CONNECTIONS 64), and WEB_STREAMS (10000) open /live streams: time to update, resident memory.
+bench-web:
+	@Benchmarks/web-bench.sh
 
 bench-data:
 	@Benchmarks/bench-data.sh $(ROWS) $(BENCH_STATE)

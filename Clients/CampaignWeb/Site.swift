@@ -109,7 +109,7 @@ public final class SiteState: Sendable {
 
     /// The visitor as the API wants it on every write: `client.ip` and `client.userAgent`.
     func client(of request: Request, context: SiteRequestContext) -> ClientInfo {
-        let forwarded = request.headers[values: .init("X-Forwarded-For")!]
+        let forwarded = request.headers[values: .xForwardedFor]
         let ip = clientAddress.resolve(peer: context.peerAddress, forwardedFor: forwarded)
         let agent = request.headers[.userAgent].map { String(String.UnicodeScalarView($0.unicodeScalars.prefix(512))) }
         return ClientInfo(ip: ip?.description, userAgent: agent?.isEmpty == false ? agent : nil)
@@ -132,10 +132,13 @@ public final class SiteState: Sendable {
     }
 
     static func html(_ text: String, status: HTTPResponse.Status = .ok, private isPrivate: Bool = false) -> Response {
-        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8"]
+        html(ByteBuffer(string: text), status: status, private: isPrivate)
+    }
+
+    static func html(_ body: ByteBuffer, status: HTTPResponse.Status = .ok, private isPrivate: Bool = false) -> Response {
         // Pages reached with a token, or showing what someone typed, stay out of every cache.
-        headers[.cacheControl] = isPrivate ? "no-store" : "no-cache"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: .init(string: text)))
+        let headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: isPrivate ? "no-store" : "no-cache"]
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
     }
 
     struct Link {

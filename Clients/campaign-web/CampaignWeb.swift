@@ -5,7 +5,6 @@ import Logging
 import ServiceLifecycle
 
 /// The campaign's web site: pages and forms over campaignd's public socket.
-@main
 struct CampaignWebCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "campaign-web", abstract: "Serves the campaign's site: the letter, its forms and its figures.")

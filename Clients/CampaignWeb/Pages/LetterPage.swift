@@ -34,7 +34,7 @@ enum LetterPage {
         router.get("/") { request, context in
             do {
                 let cached = try await site.cachedLetter()
-                return SiteState.html(cached.html(nonce: context.nonce, formKey: FormKey.make()))
+                return SiteState.html(cached.body(nonce: context.nonce, formKey: FormKey.make()))
             } catch {
                 return site.failure(error, nonce: context.nonce)
             }

@@ -1,4 +1,5 @@
 import CampaignProtocol
+import NIOCore
 
 /// The rendered `/`, shared by every visitor until it expires or `invalidate()` is called (on every
 /// `campaign.changed`), so that a crowd reloading the page costs campaignd one render per change.
@@ -41,6 +42,13 @@ public final class PageCache: Sendable {
 
     /// The page, rendered by `render` if there is none fresh. Concurrent requests share one render.
     func page(render: () async throws -> CachedLetterPage) async throws -> CachedLetterPage {
+        // The crowd's case, without a continuation: a fresh page.
+        let now = ContinuousClock.now
+        let fresh: CachedLetterPage? = state.withLock { state in
+            guard let entry = state.entry, entry.generation == state.generation, now - entry.renderedAt < maxAge else { return nil }
+            return entry.page
+        }
+        if let fresh { return fresh }
         let step = await withCheckedContinuation { (continuation: CheckedContinuation<Step, Never>) in
             let now = ContinuousClock.now
             let immediate: Step? = state.withLock { state in
@@ -88,9 +96,10 @@ public final class PageCache: Sendable {
 /// `/` as rendered once: the data it shows, and its HTML cut at the per-response placeholders.
 struct CachedLetterPage: Sendable {
     var data: LetterPageData
-    /// Text, then alternately a slot and text.
-    var pieces: [String]
+    /// Text, then alternately a slot and text; as UTF-8 bytes, copied straight into each response.
+    var pieces: [ByteBuffer]
     var slots: [Slot]
+    var byteCount: Int
 
     enum Slot: Sendable {
         case nonce, formKey
@@ -101,25 +110,33 @@ struct CachedLetterPage: Sendable {
         // Random markers: nothing the visitors typed can contain them.
         let marker = "\u{1}" + SecurityHeadersMiddleware.makeNonce().filter { $0.isLetter || $0.isNumber }
         let html = render(marker + "n", marker + "k")
-        var pieces: [String] = []
+        var pieces: [ByteBuffer] = []
         var slots: [Slot] = []
         let parts = html.components(separatedBy: marker)
-        pieces.append(parts[0])
+        pieces.append(ByteBuffer(string: parts[0]))
         for part in parts.dropFirst() {
             slots.append(part.hasPrefix("n") ? .nonce : .formKey)
-            pieces.append(String(part.dropFirst()))
+            pieces.append(ByteBuffer(string: String(part.dropFirst())))
         }
         self.data = data
         self.pieces = pieces
         self.slots = slots
+        self.byteCount = pieces.reduce(0) { $0 + $1.readableBytes }
+    }
+
+    /// The page for one response: one allocation, the pieces copied in.
+    func body(nonce: String, formKey: String) -> ByteBuffer {
+        var out = ByteBuffer()
+        out.reserveCapacity(byteCount + slots.count * 64)
+        out.writeImmutableBuffer(pieces[0])
+        for (slot, piece) in zip(slots, pieces.dropFirst()) {
+            out.writeString(slot == .nonce ? nonce : formKey)
+            out.writeImmutableBuffer(piece)
+        }
+        return out
     }
 
     func html(nonce: String, formKey: String) -> String {
-        var out = pieces[0]
-        for (slot, piece) in zip(slots, pieces.dropFirst()) {
-            out += slot == .nonce ? nonce : formKey
-            out += piece
-        }
-        return out
+        String(buffer: body(nonce: nonce, formKey: formKey))
     }
 }

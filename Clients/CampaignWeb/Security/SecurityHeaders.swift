@@ -26,8 +26,8 @@ public struct SecurityHeadersMiddleware: RouterMiddleware {
         headers[.contentSecurityPolicy] = contentSecurityPolicy(nonce: nonce)
         headers[.xContentTypeOptions] = "nosniff"
         // `same-origin`, not `no-referrer`: with the latter, browsers send `Origin: null` on form posts.
-        headers[.init("Referrer-Policy")!] = "same-origin"
-        headers[.init("X-Frame-Options")!] = "DENY"
+        headers[.referrerPolicy] = "same-origin"
+        headers[.xFrameOptions] = "DENY"
     }
 
     public static func contentSecurityPolicy(nonce: String) -> String {
@@ -37,8 +37,16 @@ public struct SecurityHeadersMiddleware: RouterMiddleware {
 
     /// 128 random bits, base64.
     static func makeNonce() -> String {
+        // 128 bits from two draws, not sixteen.
         var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return Data(bytes).base64EncodedString()
+        var words = (generator.next() as UInt64, generator.next() as UInt64)
+        return withUnsafeBytes(of: &words) { Data($0).base64EncodedString() }
     }
+}
+
+extension HTTPFields.Element.Name {
+    // Literals, checked once rather than on every response.
+    static let referrerPolicy = Self("Referrer-Policy")!
+    static let xFrameOptions = Self("X-Frame-Options")!
+    static let xForwardedFor = Self("X-Forwarded-For")!
 }

@@ -61,7 +61,7 @@ enum ShippedTemplates {
         <section class="counts" aria-labelledby="counts-title">
         <h2 id="counts-title">Signatures</h2>
         <div role="status" aria-live="polite" class="figures">
-        <p class="big"><strong id="live-signatures-confirmed" data-live="signatures.confirmed">{{signatures.confirmedText}}</strong> people have signed{{#signatures.goalText}}, of a goal of <span id="live-signatures-goal" data-live="signatures.goal">{{signatures.goalText}}</span>{{/signatures.goalText}}.</p>
+        <p class="big">Signatures so far: <strong id="live-signatures-confirmed" data-live="signatures.confirmed">{{signatures.confirmedText}}</strong>{{#signatures.goalText}}, of a goal of <span id="live-signatures-goal" data-live="signatures.goal">{{signatures.goalText}}</span>{{/signatures.goalText}}.</p>
         {{#signatures.goalText}}<progress id="live-signatures-progress" data-live="signatures.confirmed" data-live-max="signatures.goal" max="{{signatures.goal}}" value="{{signatures.progressValue}}">{{signatures.percent}}%</progress>{{/signatures.goalText}}
         <p><span id="live-signatures-organizations" data-live="signatures.organizations">{{signatures.organizationsText}}</span> organisations and <span id="live-signatures-customers" data-live="signatures.customers">{{signatures.customersText}}</span> customers among them.</p>
         </div>
@@ -98,7 +98,7 @@ enum ShippedTemplates {
         <h2 id="pledge-title">{{title}}</h2>
         <p>{{description}}</p>
         <div role="status" aria-live="polite" class="figures">
-        <p><strong id="live-fundraiser-pledged" data-live="fundraiser.pledged">{{pledgedText}}</strong> pledged of <span id="live-fundraiser-goal" data-live="fundraiser.goal">{{goalText}}</span> by <span id="live-fundraiser-count" data-live="fundraiser.pledgeCount">{{countText}}</span> people.</p>
+        <p><strong id="live-fundraiser-pledged" data-live="fundraiser.pledged">{{pledgedText}}</strong> pledged of <span id="live-fundraiser-goal" data-live="fundraiser.goal">{{goalText}}</span>. Pledges: <span id="live-fundraiser-count" data-live="fundraiser.pledgeCount">{{countText}}</span>.</p>
         <meter id="live-fundraiser-meter" data-live="fundraiser.pledged" data-live-max="fundraiser.goal" min="0" max="{{goalMinor}}" value="{{meterValue}}">{{percent}}%</meter>
         </div>
         {{#hasRecentPledges}}<ul class="pledges">{{#recentPledges}}<li><span class="name">{{name}}</span>: {{amountText}}{{#message}}, “{{message}}”{{/message}}</li>{{/recentPledges}}</ul>{{/hasRecentPledges}}
@@ -125,7 +125,7 @@ enum ShippedTemplates {
         <p class="where">{{whereText}}</p>
         <p>{{description}}</p>
         <div role="status" aria-live="polite" class="figures">
-        <p><span id="live-event-{{id}}-going" data-live="event.{{id}}.going">{{going}}</span> going{{#capacityText}} of {{capacityText}} places{{/capacityText}}, <span id="live-event-{{id}}-waitlisted" data-live="event.{{id}}.waitlisted">{{waitlisted}}</span> on the waitlist.</p>
+        <p>Going: <span id="live-event-{{id}}-going" data-live="event.{{id}}.going">{{going}}</span>{{#capacityText}} (places: {{capacityText}}){{/capacityText}}. On the waitlist: <span id="live-event-{{id}}-waitlisted" data-live="event.{{id}}.waitlisted">{{waitlisted}}</span>.</p>
         </div>
         {{#cancelled}}<p><strong>This event is cancelled.</strong></p>{{/cancelled}}
         {{#open}}
