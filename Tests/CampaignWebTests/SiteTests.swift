@@ -170,7 +170,7 @@ import Testing
                 _ = try await harness.site.backend.call(ConfirmToken(token: message.token))
             }
             let html = try await client.execute(uri: "/letter/print", method: .get).text
-            #expect(html.contains("Signed by 4 people"))
+            #expect(html.contains("Signatures: 4"))
             #expect(html.contains("<h3>Acme</h3>\n<ul class=\"print-signers\"><li>Al Alpha</li><li>Zoe Zed</li></ul>"))
             #expect(html.contains("<h3>Individuals</h3>\n<ul class=\"print-signers\"><li>Ines Solo</li></ul>"))
             #expect(!html.contains("Hidden Person"), "only those who chose to show their name")

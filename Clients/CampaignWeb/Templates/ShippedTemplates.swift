@@ -42,6 +42,7 @@ enum ShippedTemplates {
         {{#letter}}
         <article class="letter" aria-labelledby="letter-title">
         <h1 id="letter-title">{{title}}</h1>
+        <p class="to-form"><a class="button" href="#sign">Sign the letter</a></p>
         {{#hasRecipients}}
         <section class="recipients" aria-labelledby="recipients-title">
         <h2 id="recipients-title">To</h2>
@@ -63,7 +64,7 @@ enum ShippedTemplates {
         <div role="status" aria-live="polite" class="figures">
         <p class="big">Signatures so far: <strong id="live-signatures-confirmed" data-live="signatures.confirmed">{{signatures.confirmedText}}</strong>{{#signatures.goalText}}, of a goal of <span id="live-signatures-goal" data-live="signatures.goal">{{signatures.goalText}}</span>{{/signatures.goalText}}.</p>
         {{#signatures.goalText}}<progress id="live-signatures-progress" data-live="signatures.confirmed" data-live-max="signatures.goal" max="{{signatures.goal}}" value="{{signatures.progressValue}}">{{signatures.percent}}%</progress>{{/signatures.goalText}}
-        <p><span id="live-signatures-organizations" data-live="signatures.organizations">{{signatures.organizationsText}}</span> organisations and <span id="live-signatures-customers" data-live="signatures.customers">{{signatures.customersText}}</span> customers among them.</p>
+        <p>Organisations: <span id="live-signatures-organizations" data-live="signatures.organizations">{{signatures.organizationsText}}</span>. Customers: <span id="live-signatures-customers" data-live="signatures.customers">{{signatures.customersText}}</span>.</p>
         </div>
         {{#hasFeatured}}
         <h3>Organisations that signed</h3>
@@ -225,8 +226,8 @@ enum ShippedTemplates {
         {{{letterHTML}}}
         </div>
         <section aria-labelledby="signed-title">
-        <h2 id="signed-title">Signed by {{confirmedText}} people</h2>
-        <p>Listed below are the {{listedText}} who chose to show their name.</p>
+        <h2 id="signed-title">Signatures: {{confirmedText}}</h2>
+        <p>Listed below: those who chose to show their name ({{listedText}}).</p>
         {{#groups}}
         <h3>{{organization}}</h3>
         <ul class="print-signers">{{#signers}}<li>{{name}}{{#jobTitle}}, {{jobTitle}}{{/jobTitle}}{{#country}} ({{country}}){{/country}}</li>{{/signers}}</ul>
@@ -276,6 +277,9 @@ enum ShippedTemplates {
     static let css = """
         :root{--fg:#1b1b1b;--bg:#fff;--muted:#4a4a4a;--accent:#0b57a4;--error:#b00020;--line:#c8c8c8;--focus:#ffbf47}
         *{box-sizing:border-box}
+        .name,.signers li,.pledges li,.print-signers li,h3{overflow-wrap:anywhere}
+        .to-form{margin:.5rem 0 1rem}
+        a.button{display:inline-block;text-decoration:none}
         body{margin:0;font:1.05rem/1.55 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
         main,.site-header,.site-footer{max-width:46rem;margin:0 auto;padding:0 1rem}
         a{color:var(--accent)}
@@ -300,7 +304,7 @@ enum ShippedTemplates {
         .checkbox{display:grid;grid-template-columns:auto 1fr;gap:0 .5rem;align-items:start}.checkbox .hint,.checkbox .error{grid-column:2}
         input[type=checkbox],input[type=radio]{width:1.25rem;height:1.25rem;margin-top:.2rem}
         fieldset{border:0;padding:0}
-        button{font:inherit;font-weight:600;padding:.6rem 1.2rem;border:0;border-radius:3px;background:var(--accent);color:#fff;cursor:pointer}
+        button,a.button{font:inherit;font-weight:600;padding:.6rem 1.2rem;border:0;border-radius:3px;background:var(--accent);color:#fff;cursor:pointer}
         button.danger{background:var(--error)}
         .error-summary{border:3px solid var(--error);padding:0 1rem;margin:1rem 0}
         .notice{border-left:4px solid var(--accent);padding-left:1rem}
