@@ -112,25 +112,46 @@ public struct MessageRenderer: Sendable {
             requiresSMTPUTF8: recipient.isInternational, bytes: bytes)
     }
 
+    static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// `count` random bytes in lowercase hex: one draw of the system generator per 8 bytes.
     static func randomHex(_ count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in
-            let byte = UInt8.random(in: 0...255, using: &generator)
-            return String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
-        }.joined()
+        var out: [UInt8] = []
+        out.reserveCapacity(count * 2)
+        var bits: UInt64 = 0
+        for index in 0..<count {
+            if index % 8 == 0 { bits = generator.next() }
+            let byte = Int(bits & 0xFF)
+            bits >>= 8
+            out.append(hexDigits[byte >> 4])
+            out.append(hexDigits[byte & 15])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
-    /// `Mon, 30 Nov 2026 16:09:24 +0000` (RFC 5322 §3.3), in UTC.
+    /// `Mon, 30 Nov 2026 16:09:24 +0000` (RFC 5322 §3.3), in UTC. The civil date by arithmetic on the
+    /// day number (H. Hinnant's `civil_from_days`): a `Calendar` per message costs more than the rest.
     static func rfc5322Date(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: 0) ?? calendar.timeZone
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
-        let day = days[((c.weekday ?? 1) - 1 + 7) % 7]
-        let month = months[((c.month ?? 1) - 1 + 12) % 12]
-        func two(_ n: Int?) -> String { (n ?? 0) < 10 ? "0\(n ?? 0)" : "\(n ?? 0)" }
-        return "\(day), \(two(c.day)) \(month) \(c.year ?? 1970) \(two(c.hour)):\(two(c.minute)):\(two(c.second)) +0000"
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        // 1970-01-01 was a Thursday.
+        let weekday = Int(((days % 7) + 11) % 7)
+        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(Self.days[weekday]), \(two(day)) \(months[Int(month) - 1]) \(year) "
+            + "\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) +0000"
     }
 }
