@@ -176,12 +176,16 @@ struct MailerService: Service {
     func run() async throws {
         _ = sd_notify(0, "READY=1\nSTATUS=Sending the outbox")
         logger.info("campaign-mailer started")
+        // Each round reports the one before while it delivers; the last round is reported on the way out.
+        var unreported: OutboxDrain.Outcomes = []
         while !Task.isShuttingDownGracefully {
             let claimed: Int
             do {
-                claimed = try await drain.round(limit: batch)
+                unreported = try await drain.round(limit: batch, reporting: unreported)
+                claimed = unreported.count
             } catch {
-                // campaignd restarting or busy: what was claimed comes back after its lease.
+                // campaignd restarting or busy: what was claimed and not reported comes back after its lease.
+                unreported = []
                 logger.warning("outbox round failed; trying again", metadata: ["error": "\(error)"])
                 if once { throw error }
                 try? await Task.sleep(for: .seconds(2))
@@ -192,6 +196,12 @@ struct MailerService: Service {
                 // Nothing due: look again in a second, or at once stop.
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
             }
+        }
+        do {
+            try await drain.report(unreported)
+        } catch {
+            logger.warning("the last round's outcomes were not reported; they come back after their lease", metadata: ["error": "\(error)"])
+            if once { throw error }
         }
         _ = sd_notify(0, "STOPPING=1")
         logger.info("campaign-mailer stopping")
