@@ -17,6 +17,8 @@ public struct MailTemplates: Sendable {
 
     var texts: [String: Text] = [:]
     var htmls: [String: MustacheTemplate] = [:]
+    /// Templates (by file name) with a transform in a tag: rendered for every message, never cached.
+    var transforming: Set<String> = []
     /// The override files in use, for the mailer to log.
     public private(set) var overrides: [String] = []
     /// `.mustache` files in the override directory that name no kind and part (a typo, or a kind
@@ -53,6 +55,7 @@ public struct MailTemplates: Sendable {
                     }
                 }
                 guard let source else { continue }
+                if RenderCache.transforms(source) { transforming.insert(file) }
                 switch part {
                 case .text: texts[kind] = try Self.text(source, origin: origin)
                 case .html: htmls[kind] = try Self.html(source, origin: origin)

@@ -31,6 +31,7 @@ public struct MessageRenderer: Sendable {
     public let sender: MailAddress
     public let siteURL: String
     public let templates: MailTemplates
+    let cache = RenderCache()
 
     /// `siteURL`: `http(s)://host[/path]`, links are `{siteURL}/confirm?token=…`. The sender's address
     /// must be ASCII: its domain names every Message-ID.
@@ -82,7 +83,10 @@ public struct MessageRenderer: Sendable {
         if let confirm = links.confirm { values["confirmURL"] = confirm }
         if let withdraw = links.withdraw { values["withdrawURL"] = withdraw }
 
-        let subject = HeaderField.clean(text.subject.render(values))
+        let textFile = MailTemplates.fileName(kind: kind, part: .text)
+        let textCacheable = !templates.transforming.contains(textFile)
+        let subject = HeaderField.clean(
+            cache.render(text.subject, id: textFile + "#subject", cacheable: textCacheable, values: values, escape: { $0 }))
         let messageID = "\(Self.randomHex(16))@\(sender.domain)"
         let boundary = "=_" + Self.randomHex(16)
 
@@ -98,7 +102,11 @@ public struct MessageRenderer: Sendable {
         head += "\r\n"
 
         var bytes = Array(head.utf8)
-        for (type, body) in [("text/plain", text.body.render(values)), ("text/html", html.render(values))] {
+        let htmlFile = MailTemplates.fileName(kind: kind, part: .html)
+        let textBody = cache.render(text.body, id: textFile, cacheable: textCacheable, values: values, escape: { $0 })
+        let htmlBody = cache.render(
+            html, id: htmlFile, cacheable: !templates.transforming.contains(htmlFile), values: values, escape: MailHTML().escapeText)
+        for (type, body) in [("text/plain", textBody), ("text/html", htmlBody)] {
             bytes += Array("--\(boundary)\r\n".utf8)
             bytes += Array("Content-Type: \(type); charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n".utf8)
             bytes += QuotedPrintable.encode(body)

@@ -234,6 +234,60 @@ enum Fixture {
         #expect(MailHTML().escapeText("nothing to escape") == "nothing to escape")
     }
 
+    @Test func aPartRenderedFromTheCacheEqualsOneRenderedInFull() throws {
+        let templates = try MailTemplates()
+        let cache = RenderCache()
+        let variants: [[String: Any]] = [
+            [
+                "name": "Ada Lovelace", "confirmURL": "https://a.example/confirm?token=1",
+                "withdrawURL": "https://a.example/withdraw?token=1",
+            ],
+            ["name": "<b>Zoë & \"O'Brien\"</b>", "confirmURL": "https://a.example/confirm?token=2&x=<y>"],
+            ["withdrawURL": "https://a.example/withdraw?token=3"],
+            ["name": "\u{E000}m0Q\u{E001}", "confirmURL": "\u{E000}m2Q\u{E001}"],
+            [:],
+        ]
+        for kind in MessageKind.allCases.map(\.rawValue) {
+            let text = try #require(templates.texts[kind])
+            let html = try #require(templates.htmls[kind])
+            for title in ["Keep the library open", "Fish & <Chips>"] {
+                // Twice: the first rendering fills the cache, the second comes from it.
+                for variant in variants + variants {
+                    var values = variant
+                    values["title"] = title
+                    values["siteURL"] = "https://a.example"
+                    values["sender"] = "Northwind"
+                    values["kind"] = kind
+                    let pairs = [(text.subject, "s"), (text.body, "t")]
+                    for (template, id) in pairs {
+                        #expect(
+                            cache.render(template, id: kind + id, cacheable: true, values: values, escape: { $0 })
+                                == template.render(values))
+                    }
+                    let cached = cache.render(html, id: kind + "h", cacheable: true, values: values, escape: MailHTML().escapeText)
+                    #expect(cached == html.render(values), "\(kind) \(variant)")
+                }
+            }
+        }
+    }
+
+    @Test func aTemplateWithATransformIsRenderedForEveryMessage() throws {
+        let source = "Subject: Hello {{uppercased(name)}}\n\nDear {{ lowercased(name) }}, {{name}}"
+        #expect(RenderCache.transforms(source))
+        #expect(!RenderCache.transforms(try #require(MailTemplates.shippedSource(kind: "signature.confirm", part: .text))))
+        let template = try MailTemplates.text(source, origin: "")
+        let cache = RenderCache()
+        // Even if it were cached, the marker does not come out whole, and each message gets its own.
+        for name in ["Ada", "Bob", "Ada"] {
+            let values: [String: Any] = ["name": name, "title": "T"]
+            #expect(
+                cache.render(template.subject, id: "x", cacheable: true, values: values, escape: { $0 }) == " Hello \(name.uppercased())")
+            #expect(
+                cache.render(template.body, id: "y", cacheable: true, values: values, escape: { $0 })
+                    == "Dear \(name.lowercased()), \(name)")
+        }
+    }
+
     @Test func overriddenTemplatesAreUsedAndMissingOnesFallBack() throws {
         let directory = try Fixture.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
