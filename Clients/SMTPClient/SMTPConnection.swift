@@ -12,6 +12,8 @@ public actor SMTPConnection {
     public let configuration: SMTPConfiguration
     private let eventLoop: any EventLoop
     private let executor: any SerialExecutor
+    /// For tasks that call `send`: run them on this connection's event loop (`addTask(executorPreference:)`).
+    public nonisolated let taskExecutor: any TaskExecutor
     private let sslContext: NIOSSLContext?
     private var session: Session?
     /// Connections opened so far (a reused connection keeps this at 1).
@@ -27,6 +29,7 @@ public actor SMTPConnection {
         self.configuration = configuration
         eventLoop = group.next()
         executor = eventLoop.executor
+        taskExecutor = EventLoopTaskExecutor(eventLoop)
         if configuration.security == .none {
             sslContext = nil
         } else {

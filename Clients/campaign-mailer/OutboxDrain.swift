@@ -42,7 +42,9 @@ struct OutboxDrain: Sendable {
             for (worker, transport) in transports.enumerated() {
                 let share = messages.enumerated().filter { $0.offset % transports.count == worker }.map(\.element)
                 guard !share.isEmpty else { continue }
-                group.addTask {
+                // On the transport's own thread (an SMTP connection's event loop): rendering and sending
+                // there, a message costs no switch between threads.
+                group.addTask(executorPreference: transport.executor) {
                     var done: Outcomes = []
                     for message in share { done.append((message.id, await send(message, over: transport))) }
                     return done
