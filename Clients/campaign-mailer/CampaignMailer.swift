@@ -166,8 +166,10 @@ struct CampaignMailer: AsyncParsableCommand {
     }
 }
 
-/// The mailer as a swift-service-lifecycle service: rounds until told to stop. On SIGTERM the round in
-/// hand finishes (its messages are delivered and reported, or left to their lease), then it returns.
+/// The mailer as a swift-service-lifecycle service: rounds until told to stop. Each round delivers the
+/// messages in hand while campaignd leases the next ones and records the outcomes of the round before, so
+/// that its durable claims and acknowledgements overlap with the deliveries. On SIGTERM the messages in
+/// hand are delivered and reported (or left to their lease), nothing more is claimed, and it returns.
 struct MailerService: Service {
     let drain: OutboxDrain
     let batch: Int
@@ -177,22 +179,34 @@ struct MailerService: Service {
     func run() async throws {
         _ = sd_notify(0, "READY=1\nSTATUS=Sending the outbox")
         logger.info("campaign-mailer started")
-        // Each round reports the one before while it delivers; the last round is reported on the way out.
+        var inHand: [OutboxMessage] = []
         var unreported: OutboxDrain.Outcomes = []
-        while !Task.isShuttingDownGracefully {
-            let claimed: Int
+        while true {
+            let stopping = Task.isShuttingDownGracefully
+            let (messages, earlier) = (inHand, unreported)
+            async let next = drain.claim(limit: stopping ? 0 : batch)
+            async let reported: Void = drain.report(earlier)
+            unreported = await drain.deliver(messages)
+            inHand = []
             do {
-                unreported = try await drain.round(limit: batch, reporting: unreported)
-                claimed = unreported.count
+                try await reported
+            } catch {
+                logger.warning("outcomes not reported; those messages come back after their lease", metadata: ["error": "\(error)"])
+            }
+            do {
+                inHand = try await next
             } catch {
                 // campaignd restarting or busy: what was claimed and not reported comes back after its lease.
-                unreported = []
-                logger.warning("outbox round failed; trying again", metadata: ["error": "\(error)"])
-                if once { throw error }
+                logger.warning("outbox claim failed; trying again", metadata: ["error": "\(error)"])
+                if once {
+                    try? await drain.report(unreported)
+                    throw error
+                }
                 try? await Task.sleep(for: .seconds(2))
                 continue
             }
-            if claimed == 0 {
+            if stopping { break }
+            if inHand.isEmpty && unreported.isEmpty {
                 if once { break }
                 // Nothing due: look again in a second, or at once stop.
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }

@@ -17,22 +17,10 @@ struct OutboxDrain: Sendable {
 
     typealias Outcomes = [(id: String, outcome: DeliveryOutcome)]
 
-    /// Claims up to `limit` messages and delivers them while the outcomes of the round before (`earlier`)
-    /// are reported: campaignd's claim and acknowledgement overlap with the deliveries. Returns this
-    /// round's outcomes, for the next round (or `report`) to tell campaignd; empty when nothing was due.
-    /// When it throws, what was claimed and not reported comes back after its lease.
-    func round(limit: Int, reporting earlier: Outcomes) async throws -> Outcomes {
-        async let reported: Void = report(earlier)
-        let messages: [OutboxMessage]
-        do {
-            messages = try await client.call(ClaimOutbox(limit: limit, leaseSeconds: leaseSeconds)).messages
-        } catch {
-            try await reported
-            throw error
-        }
-        let outcomes = await deliver(messages)
-        try await reported
-        return outcomes
+    /// Leases up to `limit` messages that are due (none for 0).
+    func claim(limit: Int) async throws -> [OutboxMessage] {
+        guard limit > 0 else { return [] }
+        return try await client.call(ClaimOutbox(limit: limit, leaseSeconds: leaseSeconds)).messages
     }
 
     /// Each worker sends its share over its own transport.
