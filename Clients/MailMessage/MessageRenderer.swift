@@ -141,25 +141,15 @@ public struct MessageRenderer: Sendable {
     static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
-    /// `Mon, 30 Nov 2026 16:09:24 +0000` (RFC 5322 §3.3), in UTC. The civil date by arithmetic on the
-    /// day number (H. Hinnant's `civil_from_days`): a `Calendar` per message costs more than the rest.
+    /// `Mon, 30 Nov 2026 16:09:24 +0000` (RFC 5322 §3.3), in UTC. The civil date and time come from
+    /// `Timestamp`'s RFC 3339 text (`2026-11-30T16:09:24Z`): a `Calendar` per message cost more than the rest.
     static func rfc5322Date(_ date: Date) -> String {
         let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let fields = Timestamp(millisecondsSince1970: seconds * 1000).description.split(whereSeparator: { "-T:Z".contains($0) })
+        guard fields.count == 6, let month = Int(fields[1]), (1...12).contains(month) else { return "Thu, 01 Jan 1970 00:00:00 +0000" }
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
         // 1970-01-01 was a Thursday.
         let weekday = Int(((days % 7) + 11) % 7)
-        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(Self.days[weekday]), \(two(day)) \(months[Int(month) - 1]) \(year) "
-            + "\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) +0000"
+        return "\(Self.days[weekday]), \(fields[2]) \(months[month - 1]) \(fields[0]) \(fields[3]):\(fields[4]):\(fields[5]) +0000"
     }
 }
