@@ -10,20 +10,26 @@ enum HeaderField {
     /// Every control character (CR and LF among them), and the Unicode line and paragraph
     /// separators, becomes a space; runs of spaces become one. A value with these can end no line.
     static func clean(_ text: String) -> String {
-        var out = String.UnicodeScalarView()
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count)
         var lastWasSpace = true
         for s in text.unicodeScalars {
+            // ASCII, the usual name or title, needs no Unicode property look-up: controls, DEL and space.
             let space =
-                s.properties.generalCategory == .control || s == "\u{2028}" || s == "\u{2029}" || s.properties.isWhitespace
+                s.isASCII
+                ? s.value <= 0x20 || s.value == 0x7F
+                : s.properties.generalCategory == .control || s == "\u{2028}" || s == "\u{2029}" || s.properties.isWhitespace
             if space {
-                if !lastWasSpace { out.append(" ") }
+                if !lastWasSpace { out.append(0x20) }
                 lastWasSpace = true
             } else {
-                out.append(s)
+                UTF8.encode(s) { out.append($0) }
                 lastWasSpace = false
             }
         }
-        return String(out).trimmingCharacters(in: .whitespaces)
+        // Every whitespace became one space and none leads: only a trailing one is left to trim.
+        if out.last == 0x20 { out.removeLast() }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `Name: value`, folded, CRLF at the end. The tokens go on one line while they fit in 78

@@ -31,6 +31,7 @@ public struct MessageRenderer: Sendable {
     public let sender: MailAddress
     public let siteURL: String
     public let templates: MailTemplates
+    let cache = RenderCache()
 
     /// `siteURL`: `http(s)://host[/path]`, links are `{siteURL}/confirm?token=…`. The sender's address
     /// must be ASCII: its domain names every Message-ID.
@@ -82,7 +83,10 @@ public struct MessageRenderer: Sendable {
         if let confirm = links.confirm { values["confirmURL"] = confirm }
         if let withdraw = links.withdraw { values["withdrawURL"] = withdraw }
 
-        let subject = HeaderField.clean(text.subject.render(values))
+        let textFile = MailTemplates.fileName(kind: kind, part: .text)
+        let textCacheable = !templates.transforming.contains(textFile)
+        let subject = HeaderField.clean(
+            cache.render(text.subject, id: textFile + "#subject", cacheable: textCacheable, values: values, escape: { $0 }))
         let messageID = "\(Self.randomHex(16))@\(sender.domain)"
         let boundary = "=_" + Self.randomHex(16)
 
@@ -98,7 +102,11 @@ public struct MessageRenderer: Sendable {
         head += "\r\n"
 
         var bytes = Array(head.utf8)
-        for (type, body) in [("text/plain", text.body.render(values)), ("text/html", html.render(values))] {
+        let htmlFile = MailTemplates.fileName(kind: kind, part: .html)
+        let textBody = cache.render(text.body, id: textFile, cacheable: textCacheable, values: values, escape: { $0 })
+        let htmlBody = cache.render(
+            html, id: htmlFile, cacheable: !templates.transforming.contains(htmlFile), values: values, escape: MailHTML().escapeText)
+        for (type, body) in [("text/plain", textBody), ("text/html", htmlBody)] {
             bytes += Array("--\(boundary)\r\n".utf8)
             bytes += Array("Content-Type: \(type); charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n".utf8)
             bytes += QuotedPrintable.encode(body)
@@ -112,25 +120,36 @@ public struct MessageRenderer: Sendable {
             requiresSMTPUTF8: recipient.isInternational, bytes: bytes)
     }
 
+    static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// `count` random bytes in lowercase hex: one draw of the system generator per 8 bytes.
     static func randomHex(_ count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in
-            let byte = UInt8.random(in: 0...255, using: &generator)
-            return String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16)
-        }.joined()
+        var out: [UInt8] = []
+        out.reserveCapacity(count * 2)
+        var bits: UInt64 = 0
+        for index in 0..<count {
+            if index % 8 == 0 { bits = generator.next() }
+            let byte = Int(bits & 0xFF)
+            bits >>= 8
+            out.append(hexDigits[byte >> 4])
+            out.append(hexDigits[byte & 15])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
-    /// `Mon, 30 Nov 2026 16:09:24 +0000` (RFC 5322 §3.3), in UTC.
+    /// `Mon, 30 Nov 2026 16:09:24 +0000` (RFC 5322 §3.3), in UTC. The civil date and time come from
+    /// `Timestamp`'s RFC 3339 text (`2026-11-30T16:09:24Z`): a `Calendar` per message cost more than the rest.
     static func rfc5322Date(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: 0) ?? calendar.timeZone
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
-        let day = days[((c.weekday ?? 1) - 1 + 7) % 7]
-        let month = months[((c.month ?? 1) - 1 + 12) % 12]
-        func two(_ n: Int?) -> String { (n ?? 0) < 10 ? "0\(n ?? 0)" : "\(n ?? 0)" }
-        return "\(day), \(two(c.day)) \(month) \(c.year ?? 1970) \(two(c.hour)):\(two(c.minute)):\(two(c.second)) +0000"
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        let fields = Timestamp(millisecondsSince1970: seconds * 1000).description.split(whereSeparator: { "-T:Z".contains($0) })
+        guard fields.count == 6, let month = Int(fields[1]), (1...12).contains(month) else { return "Thu, 01 Jan 1970 00:00:00 +0000" }
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        // 1970-01-01 was a Thursday.
+        let weekday = Int(((days % 7) + 11) % 7)
+        return "\(Self.days[weekday]), \(fields[2]) \(months[month - 1]) \(fields[0]) \(fields[3]):\(fields[4]):\(fields[5]) +0000"
     }
 }

@@ -42,8 +42,6 @@ final class SMTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.makeTLSHandler = makeTLSHandler
     }
 
-    var isUsable: Bool { machine.isIdle && context?.channel.isActive == true }
-
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         // The greeting (after the handshake, with implicit TLS) gets the command timeout.
@@ -57,14 +55,14 @@ final class SMTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     // MARK: Requests, on the event loop
 
-    func send(_ message: SMTPMessage, promise: EventLoopPromise<SendResult>) {
+    func send(_ message: SMTPMessage, encoded body: [UInt8], promise: EventLoopPromise<SendResult>) {
         guard let context, context.channel.isActive, machine.isIdle, sending == nil else {
             promise.succeed(.lostBeforeAnyReply(SMTPFailure(stage: .connection, text: "the connection is closed")))
             return
         }
         sending = promise
         repliesForMessage = 0
-        perform(machine.send(message), context: context)
+        perform(machine.send(message, encoded: body), context: context)
     }
 
     func quit(promise: EventLoopPromise<Void>) {

@@ -3,10 +3,17 @@ import NIOPosix
 import NIOSSL
 
 /// A connection to one SMTP server, reused for message after message: opened on the first `send`, reset
-/// (RSET) between messages, opened again when the server has closed it. Messages go one at a time.
+/// (RSET) after a message that was not delivered, opened again when the server has closed it. Messages go
+/// one at a time.
+///
+/// The actor runs on the event loop of its connections: a message's exchange starts and ends there, and
+/// its caller's task hops over once each way.
 public actor SMTPConnection {
     public let configuration: SMTPConfiguration
-    private let group: any EventLoopGroup
+    private let eventLoop: any EventLoop
+    private let executor: any SerialExecutor
+    /// For tasks that call `send`: run them on this connection's event loop (`addTask(executorPreference:)`).
+    public nonisolated let taskExecutor: any TaskExecutor
     private let sslContext: NIOSSLContext?
     private var session: Session?
     /// Connections opened so far (a reused connection keeps this at 1).
@@ -20,7 +27,9 @@ public actor SMTPConnection {
     /// Fails only when the TLS settings cannot be used (an unreadable CA file).
     public init(configuration: SMTPConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
         self.configuration = configuration
-        self.group = group
+        eventLoop = group.next()
+        executor = eventLoop.executor
+        taskExecutor = EventLoopTaskExecutor(eventLoop)
         if configuration.security == .none {
             sslContext = nil
         } else {
@@ -34,23 +43,27 @@ public actor SMTPConnection {
         }
     }
 
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
     /// Sends one message and says what became of it. Never throws: every failure is an outcome.
     public func send(_ message: SMTPMessage) async -> SMTPOutcome {
         // An over-long line or a bad address is refused before any connection is made.
+        let body: [UInt8]
         do {
-            _ = try message.encoded()
+            body = try message.encoded()
         } catch {
             return .failure(error)
         }
         let reused = session != nil
-        switch await attempt(message) {
+        switch await attempt(message, body) {
         case .outcome(let outcome):
             return outcome
         case .lostBeforeAnyReply(let failure):
-            // A reused connection the server had closed while idle: once more on a fresh one.
+            // A reused connection the server had closed while idle (the handler says so without a
+            // byte sent): once more on a fresh one.
             guard reused else { return .failure(failure) }
             await drop()
-            switch await attempt(message) {
+            switch await attempt(message, body) {
             case .outcome(let outcome): return outcome
             case .lostBeforeAnyReply(let failure): return .failure(failure)
             }
@@ -75,7 +88,7 @@ public actor SMTPConnection {
         try? await session.channel.close()
     }
 
-    private func attempt(_ message: SMTPMessage) async -> SMTPChannelHandler.SendResult {
+    private func attempt(_ message: SMTPMessage, _ body: [UInt8]) async -> SMTPChannelHandler.SendResult {
         let session: Session
         do {
             session = try await openSession()
@@ -85,7 +98,7 @@ public actor SMTPConnection {
             return .outcome(.failure(SMTPFailure(stage: .connection, text: "\(error)")))
         }
         let promise = session.channel.eventLoop.makePromise(of: SMTPChannelHandler.SendResult.self)
-        session.channel.eventLoop.execute { session.handler.value.send(message, promise: promise) }
+        session.channel.eventLoop.execute { session.handler.value.send(message, encoded: body, promise: promise) }
         do {
             let result = try await promise.futureResult.get()
             if !session.channel.isActive { await drop() }
@@ -97,11 +110,8 @@ public actor SMTPConnection {
     }
 
     private func openSession() async throws -> Session {
-        if let session {
-            let usable = try await session.channel.eventLoop.submit { session.handler.value.isUsable }.get()
-            if usable { return session }
-            await drop()
-        }
+        // Whether a kept session is still usable, its handler says when asked to send.
+        if let session { return session }
         let configuration = self.configuration
         let sslContext = self.sslContext
         let implicitTLS = configuration.security == .implicitTLS
@@ -120,7 +130,7 @@ public actor SMTPConnection {
         let channel: any Channel
         do {
             // No read before the SMTP handler is in place, or the greeting would reach an empty pipeline.
-            channel = try await ClientBootstrap(group: group)
+            channel = try await ClientBootstrap(group: eventLoop)
                 .connectTimeout(TimeAmount(timeouts.connect))
                 .channelOption(.autoRead, value: false)
                 .connect(host: configuration.host, port: configuration.port)

@@ -75,8 +75,9 @@ public struct SMTPStateMachine {
     private var state: State = .greeting
     private var tlsActive: Bool
     private var capabilities = SMTPCapabilities()
-    /// Whether a message went over this session already: the next one starts with RSET.
-    private var usedOnce = false
+    /// Whether the last transaction ended otherwise than with a 250 to its final dot: the next one starts
+    /// with RSET. After a delivery the transaction is over and needs none (RFC 5321 §4.1.1.5).
+    private var needsReset = false
 
     /// `tlsActive` is true for implicit TLS, where the handshake precedes the greeting.
     public init(settings: Settings, tlsActive: Bool) {
@@ -162,6 +163,7 @@ public struct SMTPStateMachine {
             state = .ready
             if let noRecipients { return .finished(.failure(noRecipients)) }
             guard reply.code == 250 else { return .finished(.failure(SMTPFailure(stage: .dataEnd, reply: reply))) }
+            needsReset = false
             return .finished(.delivered(reply: reply, refusedRecipients: refused))
 
         case .quit:
@@ -186,11 +188,18 @@ public struct SMTPStateMachine {
         guard case .ready = state else {
             return .finished(.temporaryFailure(SMTPFailure(stage: .connection, text: "the session is not ready")))
         }
-        let body: [UInt8]
         do {
-            body = try message.encoded()
+            return send(message, encoded: try message.encoded())
         } catch {
             return .finished(.failure(error))
+        }
+    }
+
+    /// `send` with the body `message.encoded()` returned: the connection encodes once, to refuse a bad
+    /// message before connecting, and hands the bytes on.
+    mutating func send(_ message: SMTPMessage, encoded body: [UInt8]) -> Action {
+        guard case .ready = state else {
+            return .finished(.temporaryFailure(SMTPFailure(stage: .connection, text: "the session is not ready")))
         }
         var parameters = ""
         if message.needsSMTPUTF8 {
@@ -201,8 +210,8 @@ public struct SMTPStateMachine {
             parameters = " SMTPUTF8"
         }
         var commands: [(command: String, expects: Expected)] = []
-        if usedOnce { commands.append(("RSET", .reset)) }
-        usedOnce = true
+        if needsReset { commands.append(("RSET", .reset)) }
+        needsReset = true
         commands.append(("MAIL FROM:<\(message.sender)>\(parameters)", .mailFrom))
         for (index, recipient) in message.recipients.enumerated() {
             commands.append(("RCPT TO:<\(recipient)>", .recipient(index)))

@@ -15,26 +15,33 @@ struct OutboxDrain: Sendable {
     let leaseSeconds: Int
     let logger: Logger
 
-    /// Claims up to `limit` messages and settles each. Returns how many it claimed (0: nothing was due).
-    func round(limit: Int) async throws -> Int {
-        let messages = try await client.call(ClaimOutbox(limit: limit, leaseSeconds: leaseSeconds)).messages
-        guard !messages.isEmpty else { return 0 }
-        let outcomes = await withTaskGroup(of: [(String, DeliveryOutcome)].self) { group in
+    typealias Outcomes = [(id: String, outcome: DeliveryOutcome)]
+
+    /// Leases up to `limit` messages that are due (none for 0).
+    func claim(limit: Int) async throws -> [OutboxMessage] {
+        guard limit > 0 else { return [] }
+        return try await client.call(ClaimOutbox(limit: limit, leaseSeconds: leaseSeconds)).messages
+    }
+
+    /// Each worker sends its share over its own transport.
+    func deliver(_ messages: [OutboxMessage]) async -> Outcomes {
+        guard !messages.isEmpty else { return [] }
+        return await withTaskGroup(of: Outcomes.self) { group in
             for (worker, transport) in transports.enumerated() {
                 let share = messages.enumerated().filter { $0.offset % transports.count == worker }.map(\.element)
                 guard !share.isEmpty else { continue }
-                group.addTask {
-                    var done: [(String, DeliveryOutcome)] = []
+                // On the transport's own thread (an SMTP connection's event loop): rendering and sending
+                // there, a message costs no switch between threads.
+                group.addTask(executorPreference: transport.executor) {
+                    var done: Outcomes = []
                     for message in share { done.append((message.id, await send(message, over: transport))) }
                     return done
                 }
             }
-            var all: [(String, DeliveryOutcome)] = []
+            var all: Outcomes = []
             for await done in group { all += done }
             return all
         }
-        try await report(outcomes)
-        return messages.count
     }
 
     func send(_ message: OutboxMessage, over transport: any MailTransport) async -> DeliveryOutcome {
@@ -61,7 +68,7 @@ struct OutboxDrain: Sendable {
     }
 
     /// Tells campaignd how each message fared: the sent ones in one `outbox.ack`.
-    func report(_ outcomes: [(id: String, outcome: DeliveryOutcome)]) async throws {
+    func report(_ outcomes: Outcomes) async throws {
         let sent = outcomes.filter { $0.outcome == .delivered }.map(\.id)
         if !sent.isEmpty { _ = try await client.call(AckOutbox(ids: sent)) }
         for (id, outcome) in outcomes {

@@ -22,6 +22,19 @@ import Testing
         #expect(!text.contains("tia@example.org") && !text.contains(token))
     }
 
+    @Test func tokensAreUnpaddedBase64urlOfTheirRandomBytes() {
+        for length in 0..<40 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255) }
+            let foundation = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            #expect(Random.base64url(bytes[...]) == foundation)
+        }
+        let token = Random.token()
+        #expect(token.utf8.count == 43)
+        #expect(token.utf8.allSatisfy { Random.base64urlAlphabet.contains($0) })
+        #expect(Random.token() != token)
+    }
+
     @Test func unknownTokenIsNotFound() async throws {
         let h = try await Harness.make()
         #expect(await h.errorCode("tokens.get", .parse(#"{"token":"nope"}"#), role: .public) == -32001)

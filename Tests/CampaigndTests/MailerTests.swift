@@ -75,6 +75,18 @@ import Testing
         #expect(((export["items"] as? [[String: Any]])?.first?["delivery"] as? [String: Any])?["state"] as? String == "sent")
     }
 
+    /// Claims never ask for more than `outbox.claim` leases at once (100), however many workers.
+    @Test func aMailerWithMoreWorkersThanAClaimHoldsDrainsTheOutbox() throws {
+        let dir = try Paths.temporaryDirectory()
+        let server = try ServerProcess.listening(dir)
+        defer { server.stop() }
+        let web = try LineClient(path: dir + "/public.sock")
+        for index in 0..<3 { _ = try web.call("letter.sign", #"{"name":"Signer \#(index)","email":"s\#(index)@example.org"}"#) }
+        let sent = try mailOnce(dir, transport: "maildir:" + dir + "/mail", extra: ["--concurrency", "20"])
+        #expect(sent.status == 0, "\(sent.output)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/mail/new").count == 3)
+    }
+
     /// Organisers start their wording from the shipped templates, change one, and the mailer sends theirs; a
     /// file that names no kind is reported, not silently ignored.
     @Test func theShippedTemplatesAreWrittenOutAndAnEditedOneIsSent() throws {

@@ -227,6 +227,67 @@ enum Fixture {
         #expect(text.contains("<script>alert(1)</script>") && text.contains("Fish & \"Chips\" <b>"))
     }
 
+    @Test func htmlEscapesTheFiveCharactersMustacheEscapes() {
+        #expect(
+            MailHTML().escapeText("<a href='x'>\"Fish & Chips\"</a> Zoë")
+                == "&lt;a href=&#39;x&#39;&gt;&quot;Fish &amp; Chips&quot;&lt;/a&gt; Zoë")
+        #expect(MailHTML().escapeText("nothing to escape") == "nothing to escape")
+    }
+
+    @Test func aPartRenderedFromTheCacheEqualsOneRenderedInFull() throws {
+        let templates = try MailTemplates()
+        let cache = RenderCache()
+        let variants: [[String: Any]] = [
+            [
+                "name": "Ada Lovelace", "confirmURL": "https://a.example/confirm?token=1",
+                "withdrawURL": "https://a.example/withdraw?token=1",
+            ],
+            ["name": "<b>Zoë & \"O'Brien\"</b>", "confirmURL": "https://a.example/confirm?token=2&x=<y>"],
+            ["withdrawURL": "https://a.example/withdraw?token=3"],
+            ["name": "\u{E000}m0Q\u{E001}", "confirmURL": "\u{E000}m2Q\u{E001}"],
+            [:],
+        ]
+        for kind in MessageKind.allCases.map(\.rawValue) {
+            let text = try #require(templates.texts[kind])
+            let html = try #require(templates.htmls[kind])
+            for title in ["Keep the library open", "Fish & <Chips>"] {
+                // Twice: the first rendering fills the cache, the second comes from it.
+                for variant in variants + variants {
+                    var values = variant
+                    values["title"] = title
+                    values["siteURL"] = "https://a.example"
+                    values["sender"] = "Northwind"
+                    values["kind"] = kind
+                    let pairs = [(text.subject, "s"), (text.body, "t")]
+                    for (template, id) in pairs {
+                        #expect(
+                            cache.render(template, id: kind + id, cacheable: true, values: values, escape: { $0 })
+                                == template.render(values))
+                    }
+                    let cached = cache.render(html, id: kind + "h", cacheable: true, values: values, escape: MailHTML().escapeText)
+                    #expect(cached == html.render(values), "\(kind) \(variant)")
+                }
+            }
+        }
+    }
+
+    @Test func aTemplateWithATransformIsRenderedForEveryMessage() throws {
+        let source = "Subject: Hello {{uppercased(name)}}\n\nDear {{ lowercased(name) }}, {{name}}"
+        #expect(RenderCache.transforms(source))
+        #expect(!RenderCache.transforms(try #require(MailTemplates.shippedSource(kind: "signature.confirm", part: .text))))
+        let template = try MailTemplates.text(source, origin: "")
+        let cache = RenderCache()
+        // Even if it were cached, the marker does not come out whole, and each message gets its own.
+        for name in ["Ada", "Bob", "Ada"] {
+            let values: [String: Any] = ["name": name, "title": "T"]
+            #expect(
+                cache.render(template.subject, id: "x", cacheable: true, values: values, escape: { $0 }) == " Hello \(name.uppercased())")
+            #expect(
+                cache.render(template.body, id: "y", cacheable: true, values: values, escape: { $0 })
+                    == "Dear \(name.lowercased()), \(name)")
+        }
+    }
+
     @Test func overriddenTemplatesAreUsedAndMissingOnesFallBack() throws {
         let directory = try Fixture.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -297,6 +358,29 @@ enum Fixture {
             ids.insert(id)
         }
         #expect(ids.count == 1000)
+    }
+
+    @Test func theDateHeaderIsRFC5322InUTC() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 0) ?? calendar.timeZone
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = calendar.timeZone
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        #expect(MessageRenderer.rfc5322Date(Date(timeIntervalSince1970: 1_796_054_964)) == "Mon, 30 Nov 2026 16:09:24 +0000")
+        // Leap days, year and century ends, before 1970, and the far future, against Foundation's own.
+        let moments: [TimeInterval] = [0, -1, 951_782_400, 951_868_799, 4_107_542_399, 4_107_542_400, -2_208_988_800, 253_402_300_799]
+        for moment in moments + (0..<400).map({ TimeInterval($0) * 7_654_321.5 - 1_000_000_000 }) {
+            let date = Date(timeIntervalSince1970: moment)
+            #expect(MessageRenderer.rfc5322Date(date) == formatter.string(from: date), "\(moment)")
+        }
+    }
+
+    @Test func headerValuesLoseControlsAndRunsOfSpace() {
+        #expect(HeaderField.clean("  Ada \t\r\n Lovelace\u{7F} ") == "Ada Lovelace")
+        #expect(HeaderField.clean("Ève\u{2028}Bcc:\u{85}x\u{A0}\u{3000}y\u{0}") == "Ève Bcc: x y")
+        #expect(HeaderField.clean("\u{1F}\u{2003}") == "")
+        #expect(HeaderField.clean("Zoë O'Brien") == "Zoë O'Brien")
     }
 
     @Test func linesAreAtMost998OctetsAndQuotedPrintableAtMost76() throws {

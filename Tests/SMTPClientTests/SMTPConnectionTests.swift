@@ -78,6 +78,29 @@ import Testing
         }
     }
 
+    @Test func aDeliveredMessageIsFollowedByMailWithoutRset() async throws {
+        try await TestSMTPServer.with(.init()) { server in
+            let connection = try SMTPConnection(configuration: Self.configuration(server))
+            for index in 0..<3 { #expect(Self.isDelivered(await connection.send(Self.message("Subject: \(index)\r\n\r\nx\r\n")))) }
+            await connection.close()
+            #expect(server.commands == ["connect", "EHLO"] + Array(repeating: ["MAIL", "RCPT", "DATA"], count: 3).joined() + ["QUIT"])
+        }
+    }
+
+    @Test func aRefusedMessageIsFollowedByRset() async throws {
+        try await TestSMTPServer.with(.init(mode: "tempfail")) { server in
+            let connection = try SMTPConnection(configuration: Self.configuration(server))
+            #expect(Self.temporaryFailure(await connection.send(Self.message("Subject: 1\r\n\r\nx\r\n"))) != nil)
+            #expect(Self.isDelivered(await connection.send(Self.message("Subject: 2\r\n\r\nx\r\n"))))
+            #expect(Self.isDelivered(await connection.send(Self.message("Subject: 3\r\n\r\nx\r\n"))))
+            await connection.close()
+            #expect(
+                server.commands == [
+                    "connect", "EHLO", "MAIL", "RCPT", "DATA", "RSET", "MAIL", "RCPT", "DATA", "MAIL", "RCPT", "DATA", "QUIT",
+                ])
+        }
+    }
+
     @Test func a550IsAPermanentFailure() async throws {
         try await TestSMTPServer.with(.init(mode: "reject")) { server in
             let connection = try SMTPConnection(configuration: Self.configuration(server))

@@ -78,15 +78,44 @@ import Testing
         #expect(Self.text(machine.receive(Self.reply(354)))?.hasSuffix("\r\n.\r\n") == true)
     }
 
-    @Test func rsetComesBeforeEveryMessageButTheFirst() {
+    @Test func noRsetFollowsADeliveredMessage() {
         var machine = Self.ready(["PIPELINING"])
         #expect(Self.text(machine.send(Self.message))?.hasPrefix("MAIL FROM:") == true)
         _ = machine.receive(Self.reply(250))
         _ = machine.receive(Self.reply(250))
         _ = machine.receive(Self.reply(354))
         _ = machine.receive(Self.reply(250))
+        #expect(
+            Self.text(machine.send(Self.message)) == "MAIL FROM:<campaign@example.org>\r\nRCPT TO:<ada@example.net>\r\nDATA\r\n")
+    }
+
+    @Test(arguments: [451, 550])
+    func rsetFollowsAMessageRefusedAtItsEnd(code: Int) {
+        var machine = Self.ready(["PIPELINING"])
+        _ = machine.send(Self.message)
+        _ = machine.receive(Self.reply(250))
+        _ = machine.receive(Self.reply(250))
+        _ = machine.receive(Self.reply(354))
+        _ = machine.receive(Self.reply(code))
         #expect(Self.text(machine.send(Self.message))?.hasPrefix("RSET\r\nMAIL FROM:<campaign@example.org>\r\n") == true)
         #expect(machine.receive(Self.reply(250)) == .wait)
+    }
+
+    @Test func rsetFollowsAMessageRefusedBeforeData() {
+        var machine = Self.ready(["PIPELINING"])
+        _ = machine.send(Self.message)
+        _ = machine.receive(Self.reply(250))
+        _ = machine.receive(Self.reply(550, "no such mailbox"))
+        _ = machine.receive(Self.reply(503, "need RCPT"))
+        #expect(machine.isIdle)
+        #expect(Self.text(machine.send(Self.message))?.hasPrefix("RSET\r\nMAIL FROM:") == true)
+        // And once a message is delivered after it, none again.
+        _ = machine.receive(Self.reply(250))
+        _ = machine.receive(Self.reply(250))
+        _ = machine.receive(Self.reply(250))
+        _ = machine.receive(Self.reply(354))
+        _ = machine.receive(Self.reply(250))
+        #expect(Self.text(machine.send(Self.message))?.hasPrefix("MAIL FROM:") == true)
     }
 
     @Test func aRecipientRefusedInAPipelineIsAPermanentFailureOfItsMessage() {

@@ -85,6 +85,12 @@ final class TestSMTPServer {
         return log.split(separator: "\n").count
     }
 
+    /// The commands' verbs in the order the server received them, `connect` for each new connection.
+    var commands: [String] {
+        let log = (try? String(contentsOf: out.appendingPathComponent("commands.log"), encoding: .utf8)) ?? ""
+        return log.split(separator: "\n").map(String.init)
+    }
+
     /// The messages accepted, in order: envelope and bytes.
     func messages() throws -> [(envelope: Received, data: [UInt8])] {
         let names = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".eml") }.sorted()

@@ -18,6 +18,12 @@ enum DeliveryOutcome: Sendable, Equatable {
 /// Where messages go: an SMTP server, the local `sendmail`, or a maildir.
 protocol MailTransport: Sendable {
     func deliver(_ mail: OutgoingMail) async -> DeliveryOutcome
+    /// Where a worker delivering over this transport runs best (an SMTP connection's event loop), if anywhere.
+    var executor: (any TaskExecutor)? { get }
     /// Lets go of connections; deliveries after it may reconnect.
     func close() async
+}
+
+extension MailTransport {
+    var executor: (any TaskExecutor)? { nil }
 }

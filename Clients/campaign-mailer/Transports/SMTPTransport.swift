@@ -25,5 +25,7 @@ struct SMTPTransport: MailTransport {
         }
     }
 
+    var executor: (any TaskExecutor)? { connection.taskExecutor }
+
     func close() async { await connection.close() }
 }

@@ -43,7 +43,7 @@ enum Outbox {
             case .pledge: "SELECT pledge.id, (SELECT title FROM fundraiser WHERE id = 1) FROM pledge WHERE seq = ?"
             case .rsvp: "SELECT rsvp.id, event.title FROM rsvp JOIN event ON event.seq = rsvp.eventSeq WHERE rsvp.seq = ?"
             }
-        guard let row = try Row.fetchOne(db, sql: sql, arguments: [seq]) else { return nil }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: sql), arguments: [seq]) else { return nil }
         let title: String? = try row.decode(atIndex: 1)
         return (try row.decode(atIndex: 0), title ?? "")
     }
@@ -56,10 +56,15 @@ extension CampaignStore {
         let now = clock()
         let leaseUntil = now.adding(seconds: Int64(leaseSeconds))
         return try await writes.write { db in
+            // Statements prepared once per connection: a claim runs them for every message it leases.
             let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM outbox WHERE deadAt IS NULL AND leaseUntil <= ? ORDER BY id LIMIT ?",
+                db.cachedStatement(sql: "SELECT * FROM outbox WHERE deadAt IS NULL AND leaseUntil <= ? ORDER BY id LIMIT ?"),
                 arguments: [now, limit])
+            let insertToken = try db.cachedStatement(
+                sql: "INSERT INTO token (hash, subjectKind, subjectSeq, createdAt) VALUES (?, ?, ?, ?)")
+            let lease = try db.cachedStatement(sql: "UPDATE outbox SET leaseUntil = ? WHERE id = ?")
             var messages: [OutboxMessage] = []
+            messages.reserveCapacity(rows.count)
             for row in rows {
                 let id: Int64 = try row.decode(forColumn: "id")
                 let seq: Int64 = try row.decode(forColumn: "subjectSeq")
@@ -68,10 +73,8 @@ extension CampaignStore {
                 // The record went (withdrawn and erased): nothing to send.
                 guard let described = try Outbox.describe(db, subject: subject, seq: seq) else { continue }
                 let token = Random.token()
-                try db.execute(
-                    sql: "INSERT INTO token (hash, subjectKind, subjectSeq, createdAt) VALUES (?, ?, ?, ?)",
-                    arguments: [TokenHash.of(token), subject, seq, now])
-                try db.execute(sql: "UPDATE outbox SET leaseUntil = ? WHERE id = ?", arguments: [leaseUntil, id])
+                try insertToken.execute(arguments: [TokenHash.of(token), subject, seq, now])
+                try lease.execute(arguments: [leaseUntil, id])
                 messages.append(
                     OutboxMessage(
                         id: String(id), kind: kind,
@@ -89,18 +92,17 @@ extension CampaignStore {
         let now = clock()
         return try await writes.write { db in
             var count = 0
+            let find = try db.cachedStatement(sql: "SELECT subjectKind, subjectSeq FROM outbox WHERE id = ?")
+            let delete = try db.cachedStatement(sql: "DELETE FROM outbox WHERE id = ?")
+            let firstSent = try db.cachedStatement(sql: "UPDATE signature SET firstSentAt = ? WHERE seq = ? AND firstSentAt IS NULL")
             for id in ids {
-                guard let row = try Row.fetchOne(db, sql: "SELECT kind, subjectKind, subjectSeq FROM outbox WHERE id = ?", arguments: [id])
-                else { continue }
+                guard let row = try Row.fetchOne(find, arguments: [id]) else { continue }
                 let subject: Outbox.Subject = try row.decode(forColumn: "subjectKind")
                 let seq: Int64 = try row.decode(forColumn: "subjectSeq")
-                try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id])
+                try delete.execute(arguments: [id])
                 count += 1
                 try Outbox.record(db, subject: subject, seq: seq, .sent, reason: nil, at: now)
-                if subject == .signature {
-                    try db.execute(
-                        sql: "UPDATE signature SET firstSentAt = ? WHERE seq = ? AND firstSentAt IS NULL", arguments: [now, seq])
-                }
+                if subject == .signature { try firstSent.execute(arguments: [now, seq]) }
             }
             return count
         }
@@ -187,8 +189,7 @@ extension Outbox {
             case .pledge: "pledge"
             case .rsvp: "rsvp"
             }
-        try db.execute(
-            sql: "UPDATE \(table) SET deliveryState = ?, deliveryReason = ?, deliveryAt = ? WHERE seq = ?",
-            arguments: [state, reason, now, seq])
+        try db.cachedStatement(sql: "UPDATE \(table) SET deliveryState = ?, deliveryReason = ?, deliveryAt = ? WHERE seq = ?")
+            .execute(arguments: [state, reason, now, seq])
     }
 }
