@@ -6,20 +6,12 @@ enum MailerProcess {
 
     /// Runs `campaign-mailer --once`: its exit status and output.
     static func once(_ dir: String, transport: String, extra: [String] = []) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments =
+        try runToEnd(
+            path,
             [
                 "--once", "--socket", dir + "/admin.sock", "--transport", transport, "--from", "Northwind Campaign <campaign@example.org>",
                 "--site-url", "https://campaign.example.org", "--log-level", "warning",
-            ] + extra
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+            ] + extra)
     }
 
     /// A long-running mailer (until signalled); what it logs goes to `log`, else nowhere.
