@@ -36,6 +36,15 @@ let package = Package(
             name: "CampaignProtocol",
             swiftSettings: swiftSettings
         ),
+        // One line per log message on stderr, with syslog priorities under journald: every executable's logs.
+        .target(
+            name: "StderrLogging",
+            dependencies: [
+                "CampaignProtocol",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // libsystemd (sd_listen_fds_with_names, sd_notify) through pkg-config.
         .systemLibrary(
             name: "CSystemd",
@@ -67,6 +76,7 @@ let package = Package(
             name: "campaignd",
             dependencies: [
                 "CampaignService",
+                "StderrLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -129,6 +139,7 @@ let package = Package(
                 "CSystemd",
                 "MailMessage",
                 "SMTPClient",
+                "StderrLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -164,6 +175,7 @@ let package = Package(
             name: "campaign-web",
             dependencies: [
                 "CampaignWeb",
+                "StderrLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -7,6 +7,7 @@ import Logging
 import MailMessage
 import SMTPClient
 import ServiceLifecycle
+import StderrLogging
 
 /// `campaign-mailer`: sends what campaignd's outbox holds — confirmation links, receipts, reminders — and
 /// tells campaignd how each fared. A second client of the API, on the admin socket.
@@ -76,11 +77,7 @@ struct CampaignMailer: AsyncParsableCommand {
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        StderrLogHandler.bootstrap(level: level)
         let logger = Logger(label: "campaign-mailer")
         if let writeTemplates {
             try Self.write(templatesTo: writeTemplates)

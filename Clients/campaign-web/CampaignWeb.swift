@@ -3,6 +3,7 @@ import CampaignWeb
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import StderrLogging
 
 /// The campaign's web site: pages and forms over campaignd's public socket.
 struct CampaignWebCommand: AsyncParsableCommand {
@@ -43,11 +44,7 @@ struct CampaignWebCommand: AsyncParsableCommand {
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        StderrLogHandler.bootstrap(level: level)
         let logger = Logger(label: "campaign-web")
         let (cidrs, trustsUnix) = try Self.proxies(trustedProxies)
         let configuration = SiteConfiguration(

@@ -4,6 +4,7 @@ import CampaignService
 import Foundation
 import Logging
 import ServiceLifecycle
+import StderrLogging
 import UnixSignals
 
 /// `campaignd`: the campaign's JSON-RPC service.
@@ -42,12 +43,7 @@ struct Campaignd: AsyncParsableCommand {
         umask(0o077)
         FileSizeSignal.ignore()
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        let journal = Systemd.stderrIsJournal
-        LoggingSystem.bootstrap { label in
-            var handler = StderrLogHandler(label: label, journal: journal)
-            handler.logLevel = level
-            return handler
-        }
+        StderrLogHandler.bootstrap(level: level)
         let logger = Logger(label: "campaignd")
         let sources = try listeners.sources()
 

@@ -55,14 +55,4 @@ public enum Systemd {
     public static func notify(_ state: String) {
         _ = sd_notify(0, state)
     }
-
-    /// Whether stderr is connected to the journal (`JOURNAL_STREAM` names its device and inode).
-    public static var stderrIsJournal: Bool {
-        guard let stream = ProcessInfo.processInfo.environment["JOURNAL_STREAM"] else { return false }
-        let parts = stream.split(separator: ":")
-        guard parts.count == 2, let dev = UInt64(parts[0]), let ino = UInt64(parts[1]) else { return false }
-        var st = stat()
-        guard fstat(2, &st) == 0 else { return false }
-        return UInt64(st.st_dev) == dev && UInt64(st.st_ino) == ino
-    }
 }
