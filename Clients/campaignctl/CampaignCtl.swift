@@ -11,7 +11,7 @@ struct CampaignCtl: AsyncParsableCommand {
         discussion: """
             Public commands (letter get, sign, count, list, fundraiser, pledge, pledges recent, events list/show, \
             rsvp, tweets, page, watch) work on the public socket; export, pledges export/set-status, events cancel, \
-            rsvps, outbox and admin methods given to `call` need the admin socket \
+            rsvps, outbox, person and admin methods given to `call` need the admin socket \
             (--socket /run/campaignd/admin.sock).
             Exit status: 0 on success, 2 when campaignd answers with a JSON-RPC error, 1 when it cannot \
             be reached or the connection fails (for watch: closes).
@@ -19,6 +19,7 @@ struct CampaignCtl: AsyncParsableCommand {
         subcommands: [
             Letter.self, Sign.self, Count.self, List.self, Export.self, Moderate.self, FundraiserCommand.self, Pledge.self, Pledges.self,
             Events.self, RSVPCommand.self, RSVPs.self, Tweets.self, PageCommand.self, Watch.self, Outbox.self, Check.self, Call.self,
+            Person.self,
         ]
     )
 

@@ -67,6 +67,8 @@ public enum Methods {
         Subscribe.self,
         Unsubscribe.self,
         ImportCampaign.self,
+        ExportPerson.self,
+        ErasePerson.self,
     ]
 }
 

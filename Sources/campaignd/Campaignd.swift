@@ -58,7 +58,7 @@ struct Campaignd: AsyncParsableCommand {
             path: stateDirectory + "/" + CampaignStore.fileName, limits: abuse.limits, abuse: policy,
             busyTimeout: TimeInterval(storage.busyTimeout), rsvpHoldSeconds: Int64(storage.rsvpHoldHours) * 3600,
             remindAfterSeconds: Int64(storage.remindAfterHours) * 3600, outboxRetrySeconds: Int64(storage.outboxRetryDays) * 86400,
-            outboxFirstRetrySeconds: Int64(storage.outboxFirstRetrySeconds), logger: logger)
+            outboxFirstRetrySeconds: Int64(storage.outboxFirstRetrySeconds), anonymiseAfterDays: storage.anonymiseAfter, logger: logger)
         let core = CampaignCore(store: store, limits: server.requestLimits, logger: logger)
 
         if let campaign = storage.campaign {

@@ -25,8 +25,16 @@ struct StorageOptions: ParsableArguments {
     @Option(help: "Seconds before a message that failed temporarily is tried again; the wait doubles with each failure, to an hour.")
     var outboxFirstRetrySeconds: Int = Int(CampaignStore.defaultOutboxFirstRetrySeconds)
 
+    @Option(
+        help: ArgumentHelp(
+            "Days after the letter closes that people's emails, addresses, user agents, postal codes and phone numbers are erased (default: kept).",
+            valueName: "days"))
+    var anonymiseAfter: Int?
+
     func validate() throws {
         try requirePositive(busyTimeout, "--busy-timeout")
+        // At least a day: confirmations are taken for a day after the letter closes, by mail.
+        if let anonymiseAfter { try requirePositive(anonymiseAfter, "--anonymise-after") }
         try requirePositive(rsvpHoldHours, "--rsvp-hold-hours")
         try requirePositive(outboxRetryDays, "--outbox-retry-days")
         guard (1...3600).contains(outboxFirstRetrySeconds) else {

@@ -63,6 +63,8 @@ SWIFT_TO_COMPONENT = {
     "ClickTweet.Result": "TweetClick",
     "GetCampaign.Result": "Campaign",
     "Subscribe.Result": "Subscription",
+    "ExportPerson.Result": "PersonRecords",
+    "ErasePerson.Result": "PersonErasure",
 }
 
 # Notifications the service sends (document's top-level `x-notifications`): wire name -> Swift type of the params.

@@ -39,11 +39,14 @@ public struct ServiceStats: ParameterlessMethod {
         public var pledges: PledgeTotals
         public var tweets: TweetTotals
         public var writes: WriteTotals
+        public var retention: RetentionStatus
 
         public init(
             version: String, startedAt: Timestamp, uptimeSeconds: Int, signatures: SignatureTotals, outbox: OutboxTotals,
-            connections: ConnectionTotals, requests: RequestTotals, pledges: PledgeTotals, tweets: TweetTotals, writes: WriteTotals
+            connections: ConnectionTotals, requests: RequestTotals, pledges: PledgeTotals, tweets: TweetTotals, writes: WriteTotals,
+            retention: RetentionStatus = .init()
         ) {
+            self.retention = retention
             self.writes = writes
             self.pledges = pledges
             self.tweets = tweets

@@ -14,7 +14,7 @@ extension MethodRegistry {
                 version: campaigndVersion, startedAt: metrics.startedAt,
                 uptimeSeconds: Int((now.millisecondsSince1970 - metrics.startedAt.millisecondsSince1970) / 1000),
                 signatures: signatures, outbox: outbox, connections: metrics.connectionTotals, requests: metrics.requestTotals,
-                pledges: pledges, tweets: tweets, writes: store.writeTotals)
+                pledges: pledges, tweets: tweets, writes: store.writeTotals, retention: try store.retentionStats())
         }
         register(CheckService.self) { _, _ in try await store.check() }
     }

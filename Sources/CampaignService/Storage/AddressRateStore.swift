@@ -29,8 +29,7 @@ enum AddressRate {
     }
 
     static func record(_ db: Database, scope: Scope, ip: IPAddress, limits: RateLimit, at now: Timestamp) throws -> Int? {
-        let salt = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'salt'")) ?? ""
-        let key = Data(SHA256.hash(data: Data((salt + "|").utf8) + ip.rateKey).prefix(16))
+        let key = try Self.key(db, ip: ip)
         let nowMs = now.millisecondsSince1970
         let horizon = Int64(max(limits.burstWindowSeconds, limits.sustainedWindowSeconds)) * 1000
         try sweepIfDue(db, scope: scope, before: nowMs - horizon, at: nowMs)
@@ -61,6 +60,12 @@ enum AddressRate {
             ).execute(arguments: [scope.rawValue, key, keep])
         }
         return retryAfterMs.map { Int(max($0, 1)) }
+    }
+
+    /// The stored key of an address: a salted hash, so that the table alone names no address.
+    static func key(_ db: Database, ip: IPAddress) throws -> Data {
+        let salt = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'salt'")) ?? ""
+        return Data(SHA256.hash(data: Data((salt + "|").utf8) + ip.rateKey).prefix(16))
     }
 
     /// Addresses not seen again leave their rows behind; once a minute a write clears what has aged out.

@@ -24,6 +24,8 @@ public final class CampaignStore: Sendable {
     let outboxRetrySeconds: Int64
     /// The wait after a message's first temporary failure; it doubles with each further one, to an hour.
     let outboxFirstRetrySeconds: Int64
+    /// Days after the letter closes that people's contact details are erased (`Retention`); nil: never.
+    let anonymiseAfterDays: Int?
     /// The organisers' allow- and block-lists, replaced on reload.
     public let abuse: AbusePolicy
     let logger: Logger
@@ -47,7 +49,8 @@ public final class CampaignStore: Sendable {
         rsvpHoldSeconds: Int64 = CampaignStore.defaultRSVPHoldSeconds,
         remindAfterSeconds: Int64 = CampaignStore.defaultRemindAfterSeconds,
         outboxRetrySeconds: Int64 = CampaignStore.defaultOutboxRetrySeconds,
-        outboxFirstRetrySeconds: Int64 = CampaignStore.defaultOutboxFirstRetrySeconds, logger: Logger = Logger(label: "campaignd"),
+        outboxFirstRetrySeconds: Int64 = CampaignStore.defaultOutboxFirstRetrySeconds, anonymiseAfterDays: Int? = nil,
+        logger: Logger = Logger(label: "campaignd"),
         clock: @escaping @Sendable () -> Timestamp = Timestamp.now
     ) throws {
         // Create the file ourselves so that it is never world-readable, whatever the umask.
@@ -61,6 +64,9 @@ public final class CampaignStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
             // Savepoints (one per write of a group commit) keep their sub-journals in memory, not temporary files.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            // Erased details (`person.erase`, withdrawals, retention) are overwritten with zeros in the file,
+            // not merely unlinked from its pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         // Processes starting together on a new database (Accept=yes) take turns to migrate it:
         // GRDB reads which migrations are applied before it starts writing.
@@ -88,6 +94,7 @@ public final class CampaignStore: Sendable {
         self.remindAfterSeconds = remindAfterSeconds
         self.outboxRetrySeconds = outboxRetrySeconds
         self.outboxFirstRetrySeconds = outboxFirstRetrySeconds
+        self.anonymiseAfterDays = anonymiseAfterDays
         self.abuse = abuse
         try pool.write { db in
             if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'salt'") == nil {
