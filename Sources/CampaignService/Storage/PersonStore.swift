@@ -39,7 +39,7 @@ struct PersonRecords {
 
     /// The distinct addresses stored on the records, as the per-address limits key them.
     func addressKeys(_ db: Database) throws -> Set<Data> {
-        let texts = signatures.map(\.ip) + pledges.map(\.ip) + rsvps.map(\.row.ip)
+        let texts = signatures.map(\.ip) + pledges.map(\.ip) + rsvps.map { $0.row.ip }
         return Set(try texts.compactMap { $0.flatMap { IPAddress($0) } }.map { try AddressRate.key(db, ip: $0) })
     }
 
