@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func retentionErasesContactDetailsOnceTheWindowAfterClosingHasPassed() async throws {
-        let h = try await make()
+        let h = try await Self.make()
         _ = try await h.call(SetLetterStatus(status: .closed))
         let before = try await PersonTests.Figures.of(h)
         h.clock.advance(seconds: 29 * 86400)
@@ -48,14 +48,14 @@ import Testing
     }
 
     @Test func retentionLeavesAnOpenLetterAlone() async throws {
-        let h = try await make()
+        let h = try await Self.make()
         h.clock.advance(seconds: 400 * 86400)
         #expect(try await h.core.store.applyRetentionIfDue(force: true) == 0)
         #expect(try await h.call(ExportPerson(email: Person.email)).rsvps.first?.phone == Person.phone)
     }
 
     @Test func retentionRunsAtStartThenDailyAndServiceStatsSaysWhen() async throws {
-        let h = try await make()
+        let h = try await Self.make()
         #expect(try await h.call(ServiceStats()).retention == RetentionStatus(anonymiseAfterDays: 30))
         await h.core.housekeeping.runOnce(atStart: true)
         let started = h.clock.current
