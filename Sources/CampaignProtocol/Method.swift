@@ -67,6 +67,7 @@ public enum Methods {
         Subscribe.self,
         Unsubscribe.self,
         ImportCampaign.self,
+        BackupService.self,
     ]
 }
 

@@ -24,6 +24,7 @@ public struct CampaignCore: Sendable {
         registry.registerEventHandlers(store: store)
         registry.registerTweetHandlers(store: store)
         registry.registerCampaignHandlers(store: store, feed: feed)
+        registry.registerBackupHandler(store: store)
         // Last: the document is filtered by the roles registered above.
         registry.registerDiscovery()
         self.store = store

@@ -63,6 +63,7 @@ SWIFT_TO_COMPONENT = {
     "ClickTweet.Result": "TweetClick",
     "GetCampaign.Result": "Campaign",
     "Subscribe.Result": "Subscription",
+    "BackupService.Result": "Backup",
 }
 
 # Notifications the service sends (document's top-level `x-notifications`): wire name -> Swift type of the params.
