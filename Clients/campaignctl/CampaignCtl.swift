@@ -20,6 +20,7 @@ struct CampaignCtl: AsyncParsableCommand {
             Letter.self, Sign.self, Count.self, List.self, Export.self, Moderate.self, FundraiserCommand.self, Pledge.self, Pledges.self,
             Events.self, RSVPCommand.self, RSVPs.self, Tweets.self, PageCommand.self, Watch.self, Outbox.self, Check.self, Call.self,
             Person.self,
+            Backup.self, Close.self,
         ]
     )
 

@@ -69,6 +69,7 @@ public enum Methods {
         ImportCampaign.self,
         ExportPerson.self,
         ErasePerson.self,
+        BackupService.self,
     ]
 }
 

@@ -25,6 +25,7 @@ public struct CampaignCore: Sendable {
         registry.registerTweetHandlers(store: store)
         registry.registerCampaignHandlers(store: store, feed: feed)
         registry.registerPersonHandlers(store: store)
+        registry.registerBackupHandler(store: store)
         // Last: the document is filtered by the roles registered above.
         registry.registerDiscovery()
         self.store = store

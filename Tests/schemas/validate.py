@@ -65,6 +65,7 @@ SWIFT_TO_COMPONENT = {
     "Subscribe.Result": "Subscription",
     "ExportPerson.Result": "PersonRecords",
     "ErasePerson.Result": "PersonErasure",
+    "BackupService.Result": "Backup",
 }
 
 # Notifications the service sends (document's top-level `x-notifications`): wire name -> Swift type of the params.

@@ -19,3 +19,16 @@ extension MethodRegistry {
         register(CheckService.self) { _, _ in try await store.check() }
     }
 }
+
+extension MethodRegistry {
+    /// `service.backup`.
+    mutating func registerBackupHandler(store: CampaignStore) {
+        register(BackupService.self) { params, _ in
+            if let name = params.path { try BackupFiles.validate(name: name) }
+            if let keep = params.keep, !(1...1000).contains(keep) {
+                throw ResponseError.invalidParams(field: "keep", reason: "must be between 1 and 1000")
+            }
+            return try await store.backup(name: params.path, keep: params.keep)
+        }
+    }
+}

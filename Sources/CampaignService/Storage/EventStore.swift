@@ -321,6 +321,10 @@ extension CampaignStore {
             var event = try EventRow.require(db, id: r.eventId)
             guard event.status == .scheduled else { throw ResponseError.closed("the event is cancelled") }
             guard !event.isOver(at: now) else { throw ResponseError.closed("the event is over") }
+            // A closed campaign takes no new RSVPs; those already made may still be confirmed.
+            if try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM letter WHERE id = 1")) == LetterStatus.closed.rawValue {
+                throw ResponseError.closed("the letter is closed")
+            }
             guard r.guests <= event.maxGuests else {
                 throw ResponseError.invalidParams(field: "guests", reason: "must be at most \(event.maxGuests) for this event")
             }
