@@ -62,8 +62,8 @@ trap 'rm -rf -- "$tmp"' EXIT
 [[ $tmp =~ ^[A-Za-z0-9/._-]+$ ]] || { echo "verify.sh: temp dir $tmp has unusual characters; set TMPDIR" >&2; exit 2; }
 mkdir "$tmp/bin" "$tmp/units"
 ln -s -- "$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")" "$tmp/bin/campaignd"
-# The mailer's and the web site's units are checked with the same binary in their place: verify reads
-# units, it runs nothing.
+# The mailer's, the web site's and the backup's (campaignctl) units are checked with the same binary in
+# their place: verify reads units, it runs nothing.
 ln -s -- "$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")" "$tmp/bin/campaign-mailer"
 ln -s -- "$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")" "$tmp/bin/campaign-web"
 ln -s -- "$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")" "$tmp/bin/campaignctl"
