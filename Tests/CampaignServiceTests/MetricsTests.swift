@@ -62,7 +62,7 @@ import Testing
         #expect(scrape[#"campaignd_requests_total{method="letter.sign",outcome="-32602"}"#] == 1)
         #expect(scrape[#"campaignd_requests_total{method="service.health",outcome="ok"}"#] == 1)
         // Every method has its series from the start, so a dashboard's rate is 0, not absent.
-        #expect(scrape[#"campaignd_requests_total{method="letter.withdraw",outcome="ok"}"#] == 0)
+        #expect(scrape[#"campaignd_requests_total{method="service.check",outcome="ok"}"#] == 0)
     }
 
     @Test func unknownMethodNamesShareOneSeries() async throws {

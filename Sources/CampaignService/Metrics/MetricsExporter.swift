@@ -61,7 +61,9 @@ public final class MetricsExporter: Sendable {
     private let commits: CoreMetrics.Counter
     private let batchWrites: Recorder
     private let accepted: [Role: CoreMetrics.Counter]
-    private let open: [Role: Synchronization.Atomic<Int>]
+    /// Open connections by role (an atomic cannot live in a dictionary).
+    private let openPublic = Synchronization.Atomic<Int>(0)
+    private let openAdmin = Synchronization.Atomic<Int>(0)
     private let inFlight = Synchronization.Atomic<Int>(0)
     private let sampled: Sampled
 
@@ -97,7 +99,6 @@ public final class MetricsExporter: Sendable {
                 let dimensions = [("listener", $0.rawValue)]
                 return ($0, CoreMetrics.Counter(label: "campaignd_connections_accepted_total", dimensions: dimensions, factory: factory))
             })
-        open = Dictionary(uniqueKeysWithValues: roles.map { ($0, Synchronization.Atomic<Int>(0)) })
         func gauge(_ name: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Gauge {
             CoreMetrics.Gauge(label: name, dimensions: dimensions, factory: factory)
         }
@@ -142,10 +143,12 @@ public final class MetricsExporter: Sendable {
 
     func connectionOpened(_ role: Role) {
         accepted[role]?.increment()
-        open[role]?.add(1, ordering: .relaxed)
+        if role == .admin { openAdmin.add(1, ordering: .relaxed) } else { openPublic.add(1, ordering: .relaxed) }
     }
 
-    func connectionClosed(_ role: Role) { open[role]?.subtract(1, ordering: .relaxed) }
+    func connectionClosed(_ role: Role) {
+        if role == .admin { openAdmin.subtract(1, ordering: .relaxed) } else { openPublic.subtract(1, ordering: .relaxed) }
+    }
 
     func requestStarted() { inFlight.add(1, ordering: .relaxed) }
     func requestFinished() { inFlight.subtract(1, ordering: .relaxed) }
@@ -173,7 +176,9 @@ public final class MetricsExporter: Sendable {
     public func exposition(
         store: CampaignStore?, startedAt: Timestamp, admission: AdmissionFigures? = nil
     ) async -> [UInt8] {
-        for (role, gauge) in sampled.connectionsOpen { gauge.record(open[role]?.load(ordering: .relaxed) ?? 0) }
+        for (role, gauge) in sampled.connectionsOpen {
+            gauge.record(role == .admin ? openAdmin.load(ordering: .relaxed) : openPublic.load(ordering: .relaxed))
+        }
         sampled.inFlight.record(inFlight.load(ordering: .relaxed))
         if let admission {
             sampled.admissionActive.record(admission.active)

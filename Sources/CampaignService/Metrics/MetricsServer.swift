@@ -44,15 +44,23 @@ public struct MetricsServer: Service {
         let port = server.channel.localAddress?.port ?? port
         logger.info("serving metrics", metadata: ["address": "http://\(host):\(port)/metrics"])
         bound?(port)
-        // Shutdown cancels: the listener closes, and so does a scrape in progress.
-        try await cancelWhenGracefulShutdown {
-            try await server.executeThenClose { inbound in
-                try await withThrowingDiscardingTaskGroup { group in
-                    for try await connection in inbound {
-                        group.addTask { await serve(connection) }
+        // Shutdown closes the listener; a scrape in progress is answered (connections are one-shot and
+        // an idle one is closed within seconds).
+        let listener = server.channel
+        do {
+            try await withGracefulShutdownHandler {
+                try await server.executeThenClose { inbound in
+                    try await withThrowingDiscardingTaskGroup { group in
+                        for try await connection in inbound {
+                            group.addTask { await serve(connection) }
+                        }
                     }
                 }
+            } onGracefulShutdown: {
+                listener.close(promise: nil)
             }
+        } catch ChannelError.alreadyClosed {
+            // Closed by the shutdown above.
         }
     }
 
