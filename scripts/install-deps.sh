@@ -80,4 +80,25 @@ if ! python3 -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("
     pip_install --no-deps axe-playwright-python==0.1.8
 fi
 
+# promtool, from Debian's prometheus, checks the metrics scrape (Tests/CampaigndTests/MetricsWireTests.swift).
+# Its maintainer scripts would start a Prometheus server: refused as for nginx above.
+if ! command -v promtool >/dev/null; then
+    echo "installing: prometheus (promtool)"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        policy=/usr/sbin/policy-rc.d
+        printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+        $sudo chmod 755 "$policy"
+        trap '$sudo rm -f "$policy"' EXIT
+    fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    if [ -n "$policy" ]; then
+        $sudo rm -f "$policy"
+        trap - EXIT
+    fi
+fi
+
 command -v swift >/dev/null || { echo "swift is not on PATH (expected a Swift 6 toolchain, e.g. /opt/swift/usr/bin)" >&2; exit 1; }

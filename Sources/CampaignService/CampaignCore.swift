@@ -11,8 +11,12 @@ public struct CampaignCore: Sendable {
     public let feed: ChangeFeed
     let housekeeping: Housekeeping
 
-    public init(store: CampaignStore, limits: Dispatcher.Limits = .init(), logger: Logger = Logger(label: "campaignd")) {
-        let metrics = ServiceMetrics()
+    public init(
+        store: CampaignStore, limits: Dispatcher.Limits = .init(), logger: Logger = Logger(label: "campaignd"),
+        exporter: MetricsExporter? = nil
+    ) {
+        let metrics = ServiceMetrics(exporter: exporter)
+        if let exporter { store.writes.observeBatches { exporter.committed(writes: $0) } }
         let feed = ChangeFeed(store: store)
         var registry = MethodRegistry()
         registry.registerServiceHandlers(store: store, metrics: metrics)

@@ -3,6 +3,8 @@ import CampaignProtocol
 import CampaignService
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import StderrLogging
 import UnixSignals
@@ -30,6 +32,9 @@ struct Campaignd: AsyncParsableCommand {
 
     @OptionGroup(title: "Abuse")
     var abuse: AbuseOptions
+
+    @OptionGroup(title: "Metrics")
+    var metrics: MetricsOptions
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
@@ -59,7 +64,13 @@ struct Campaignd: AsyncParsableCommand {
             busyTimeout: TimeInterval(storage.busyTimeout), rsvpHoldSeconds: Int64(storage.rsvpHoldHours) * 3600,
             remindAfterSeconds: Int64(storage.remindAfterHours) * 3600, outboxRetrySeconds: Int64(storage.outboxRetryDays) * 86400,
             outboxFirstRetrySeconds: Int64(storage.outboxFirstRetrySeconds), anonymiseAfterDays: storage.anonymiseAfter, logger: logger)
-        let core = CampaignCore(store: store, limits: server.requestLimits, logger: logger)
+        // Metrics only when asked for: without them the request path measures nothing.
+        let exporter: MetricsExporter? = metrics.metricsListen.map { _ in
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(MetricsExporter.factory(registry: registry))
+            return MetricsExporter(registry: registry, factory: MetricsSystem.factory)
+        }
+        let core = CampaignCore(store: store, limits: server.requestLimits, logger: logger, exporter: exporter)
 
         if let campaign = storage.campaign {
             guard let data = FileManager.default.contents(atPath: campaign) else {
@@ -76,12 +87,22 @@ struct Campaignd: AsyncParsableCommand {
 
         let configuration = server.configuration(listeners: sources)
         let service = CampaignServer(core: core, configuration: configuration, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: AbuseListReloader(path: abuse.abuseList, policy: policy, logger: logger, hangups: hangups)),
+        ]
+        if let exporter, let listen = metrics.metricsListen {
+            let address = try MetricsOptions.parse(listen)
+            let startedAt = core.metrics.startedAt
+            services.append(
+                .init(
+                    service: MetricsServer(host: address.host, port: address.port, logger: logger) {
+                        await exporter.exposition(store: store, startedAt: startedAt, admission: service.admissionFigures)
+                    }))
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup),
-                    .init(service: AbuseListReloader(path: abuse.abuseList, policy: policy, logger: logger, hangups: hangups)),
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

@@ -31,10 +31,10 @@ public struct Dispatcher: Sendable {
         do {
             document = try JSONParser.parse(frame, maxDepth: limits.maxDepth)
         } catch .tooDeep(let limit) {
-            metrics.recordRequest(failed: true)
+            metrics.recordRejected(.invalidRequest)
             return Response.error(id: .null, .invalidRequest("nesting deeper than \(limit) levels"))
         } catch {
-            metrics.recordRequest(failed: true)
+            metrics.recordRejected(.parseError)
             return Response.error(id: .null, .parseError(Self.describe(error)))
         }
 
@@ -42,11 +42,11 @@ public struct Dispatcher: Sendable {
             return await respond(toElement: document, context: context)
         }
         guard !elements.isEmpty else {
-            metrics.recordRequest(failed: true)
+            metrics.recordRejected(.invalidRequest)
             return Response.error(id: .null, .invalidRequest("empty batch"))
         }
         guard elements.count <= limits.maxBatch else {
-            metrics.recordRequest(failed: true)
+            metrics.recordRejected(.invalidRequest)
             return Response.error(id: .null, .invalidRequest("batch of \(elements.count) exceeds the limit of \(limits.maxBatch)"))
         }
         let replies = await withTaskGroup(of: (Int, [UInt8]?).self) { group in
@@ -68,16 +68,17 @@ public struct Dispatcher: Sendable {
     }
 
     func respond(toElement element: JSONValue, context: CallContext) async -> [UInt8]? {
+        let started = metrics.clock
         let request: Request
         switch Request.validate(element) {
         case .success(let r):
             request = r
         case .failure(let invalid):
-            metrics.recordRequest(failed: true)
+            metrics.recordRejected(invalid.error.code)
             return invalid.isNotification ? nil : Response.error(id: invalid.id, invalid.error)
         }
         let outcome = await call(request, context: context)
-        metrics.recordRequest(failed: outcome.isFailure)
+        metrics.recordRequest(method: request.method, error: outcome.failure?.code, since: started)
         guard let id = request.id else { return nil }
         switch outcome {
         case .success(let result): return Response.result(id: id, result)
@@ -110,9 +111,9 @@ public struct Dispatcher: Sendable {
 }
 
 extension Result {
-    var isFailure: Bool {
-        if case .failure = self { return true }
-        return false
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
     }
 }
 

@@ -22,6 +22,8 @@ final class GroupCommit: Sendable {
     private let pool: DatabasePool
     private let logger: Logger
     private let state = NIOLockedValueBox(State())
+    /// Told the size of each committed batch (the metrics' histogram); set once, at start.
+    private let batchObserver = NIOLockedValueBox<(@Sendable (Int) -> Void)?>(nil)
 
     struct State {
         var queue: [Write] = []
@@ -104,10 +106,13 @@ final class GroupCommit: Sendable {
             }
             return next
         }
+        if !batch.isEmpty, failure == nil, let observe = batchObserver.withLockedValue({ $0 }) { observe(batch.count) }
         // Completing after the commit: a reply never precedes its transaction.
         for write in batch { write.finish(commitError: failure) }
         next?.lead()
     }
+
+    func observeBatches(_ observer: @escaping @Sendable (Int) -> Void) { batchObserver.withLockedValue { $0 = observer } }
 
     /// Transactions committed and writes in them, for `service.stats`.
     var totals: (transactions: Int, writes: Int) { state.withLockedValue { ($0.transactions, $0.writes) } }

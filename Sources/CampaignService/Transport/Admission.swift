@@ -11,8 +11,17 @@ final class Admission: Sendable {
         var waiting: Deque<CheckedContinuation<Void, Never>> = []
     }
     private let state: NIOLockedValueBox<State>
+    private let limit: Int
 
-    init(limit: Int) { state = NIOLockedValueBox(State(available: max(1, limit))) }
+    init(limit: Int) {
+        self.limit = max(1, limit)
+        state = NIOLockedValueBox(State(available: self.limit))
+    }
+
+    /// Turns held and connections waiting for one, for the metrics scrape.
+    var figures: (active: Int, waiting: Int) {
+        state.withLockedValue { (limit - $0.available, $0.waiting.count) }
+    }
 
     func acquire() async {
         let admitted = state.withLockedValue { state in

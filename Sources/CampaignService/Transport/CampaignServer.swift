@@ -30,6 +30,12 @@ public struct CampaignServer: Service {
 
     typealias Listener = NIOAsyncChannel<any Channel, Never>
 
+    /// Requests computed now and connections waiting their turn, for the metrics scrape.
+    public var admissionFigures: MetricsExporter.AdmissionFigures {
+        let (active, waiting) = admission.figures
+        return .init(active: active, waiting: waiting)
+    }
+
     /// Listeners accept on a thread of their own: a newcomer is not queued behind a round of every busy
     /// connection's reads and writes (it then waits its turn for work, see `Admission`).
     static let acceptLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)

@@ -70,9 +70,11 @@ struct ConnectionServer: Sendable {
             return
         }
         metrics.connectionOpened()
+        metrics.exporter?.connectionOpened(role)
         activity.touch()
         defer {
             metrics.connectionClosed()
+            metrics.exporter?.connectionClosed(role)
             activity.touch()
         }
         if metrics.open > configuration.maxConnections {
@@ -115,6 +117,7 @@ struct ConnectionServer: Sendable {
                                     // Work is taken in turn with every other connection (`Admission`).
                                     guard await output.mayStart() else { break reading }
                                     output.started()
+                                    metrics.exporter?.requestStarted()
                                     let bytes = Array(buffer.readableBytesView)
                                     await admission.acquire()
                                     let turn = AdmissionTurn(admission)
@@ -128,14 +131,15 @@ struct ConnectionServer: Sendable {
                                         turn.release()
                                         if let reply { output.write(reply) }
                                         output.finished()
+                                        metrics.exporter?.requestFinished()
                                     }
                                 case .oversized:
-                                    metrics.recordRequest(failed: true)
+                                    metrics.recordRejected(.invalidRequest)
                                     let error = ResponseError.invalidRequest("frame larger than \(configuration.maxFrameBytes) bytes")
                                     output.write(ByteBuffer(bytes: Response.error(id: .null, error)))
                                 case .broken(let reason):
                                     // The stream cannot be resynchronised: answer, then close.
-                                    metrics.recordRequest(failed: true)
+                                    metrics.recordRejected(.invalidRequest)
                                     output.write(ByteBuffer(bytes: Response.error(id: .null, .invalidRequest(reason))))
                                     break reading
                                 }

@@ -28,6 +28,7 @@ final class FastCountHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         // A client that does not read its replies goes the general way, where writes wait for the
         // socket and the in-flight limit then stops reading: memory stays bounded.
+        let started = metrics.clock
         guard context.channel.isWritable, case .message(let frame) = unwrapInboundIn(data),
             let match = frame.withUnsafeReadableBytes({ raw in
                 FastRequestMatch.parameterless(raw.assumingMemoryBound(to: UInt8.self), method: Self.method)
@@ -38,9 +39,11 @@ final class FastCountHandler: ChannelInboundHandler {
             return
         }
         batchResult = result
-        metrics.recordRequest(failed: false)
         // A notification gets no reply.
-        guard case .request(let idStart, let idEnd) = match else { return }
+        guard case .request(let idStart, let idEnd) = match else {
+            metrics.recordRequest(method: CountSignatures.method, error: nil, since: started)
+            return
+        }
         var reply = context.channel.allocator.buffer(capacity: 40 + (idEnd - idStart) + result.count)
         reply.writeStaticString(#"{"jsonrpc":"2.0","id":"#)
         reply.writeImmutableBuffer(frame.getSlice(at: frame.readerIndex + idStart, length: idEnd - idStart) ?? ByteBuffer())
@@ -49,6 +52,7 @@ final class FastCountHandler: ChannelInboundHandler {
         reply.writeInteger(UInt8(ascii: "}"))
         context.write(wrapOutboundOut(reply), promise: nil)
         wrote = true
+        metrics.recordRequest(method: CountSignatures.method, error: nil, since: started)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
