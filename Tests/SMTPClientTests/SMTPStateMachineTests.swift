@@ -268,6 +268,24 @@ extension SMTPStateMachineTests {
 
     static func delivered(_ reply: SMTPReply) -> SMTPOutcome { .delivered(reply: reply, refusedRecipients: [:]) }
 
+    /// A pipelined batch whose first message's body went out, with message 2's commands in the same write.
+    static func firstBodySent(of count: Int) -> SMTPStateMachine {
+        var machine = ready(["PIPELINING"])
+        #expect(text(machine.send(batch(count))) == commands(1))
+        _ = machine.receive(reply(250))
+        _ = machine.receive(reply(250))
+        #expect(text(machine.receive(reply(354))) == body(1) + commands(2))
+        return machine
+    }
+
+    /// A pipelined batch of three whose first message was delivered: message 2's commands are out.
+    static func firstOfThreeDelivered() -> SMTPStateMachine {
+        var machine = firstBodySent(of: 3)
+        let first = reply(250)
+        #expect(machine.receive(first) == finished([delivered(first)]))
+        return machine
+    }
+
     @Test func pipeliningSendsTheNextMessagesCommandsWithThePreviousMessagesBody() {
         var machine = Self.ready(["PIPELINING"])
         #expect(Self.text(machine.send(Self.batch(3))) == Self.commands(1))
@@ -295,13 +313,7 @@ extension SMTPStateMachineTests {
     }
 
     @Test func aRefusedRecipientOfMessageTwoOfThreeFailsOnlyMessageTwo() {
-        var machine = Self.ready(["PIPELINING"])
-        _ = machine.send(Self.batch(3))
-        _ = machine.receive(Self.reply(250))
-        _ = machine.receive(Self.reply(250))
-        #expect(Self.text(machine.receive(Self.reply(354))) == Self.body(1) + Self.commands(2))
-        let first = Self.reply(250, "queued 1")
-        #expect(machine.receive(first) == Self.finished([Self.delivered(first)]))
+        var machine = Self.firstOfThreeDelivered()
         #expect(machine.receive(Self.reply(250)) == .wait)
         #expect(machine.receive(Self.reply(550, "no such mailbox")) == .wait)
         // DATA refused: message 2 is done, and message 3 begins after an RSET.
@@ -319,13 +331,7 @@ extension SMTPStateMachineTests {
     }
 
     @Test func a4xxToTheDotOfMessageTwoFailsOnlyMessageTwo() {
-        var machine = Self.ready(["PIPELINING"])
-        _ = machine.send(Self.batch(3))
-        _ = machine.receive(Self.reply(250))
-        _ = machine.receive(Self.reply(250))
-        _ = machine.receive(Self.reply(354))
-        let first = Self.reply(250)
-        #expect(machine.receive(first) == Self.finished([Self.delivered(first)]))
+        var machine = Self.firstOfThreeDelivered()
         _ = machine.receive(Self.reply(250))
         _ = machine.receive(Self.reply(250))
         #expect(Self.text(machine.receive(Self.reply(354))) == Self.body(2) + Self.commands(3))
@@ -342,13 +348,7 @@ extension SMTPStateMachineTests {
     }
 
     @Test func aConnectionLostAfterMessageOnesReplyLeavesTheOthersUndelivered() {
-        var machine = Self.ready(["PIPELINING"])
-        _ = machine.send(Self.batch(3))
-        _ = machine.receive(Self.reply(250))
-        _ = machine.receive(Self.reply(250))
-        _ = machine.receive(Self.reply(354))
-        let first = Self.reply(250)
-        #expect(machine.receive(first) == Self.finished([Self.delivered(first)]))
+        var machine = Self.firstOfThreeDelivered()
         let failure = machine.connectionLost("the server closed the connection")
         #expect(failure.code == nil)
         // Message 1 had its reply; message 2's and 3's dots never went out: the server cannot have them.
@@ -357,11 +357,7 @@ extension SMTPStateMachineTests {
     }
 
     @Test func aConnectionLostAfterADotWithoutItsReplyLeavesThatMessageUnanswered() {
-        var machine = Self.ready(["PIPELINING"])
-        _ = machine.send(Self.batch(2))
-        _ = machine.receive(Self.reply(250))
-        _ = machine.receive(Self.reply(250))
-        #expect(Self.text(machine.receive(Self.reply(354))) == Self.body(1) + Self.commands(2))
+        var machine = Self.firstBodySent(of: 2)
         _ = machine.connectionLost("no reply within 10 s")
         // Message 1's dot went out unanswered (the server may have it: sent again later, at least once).
         #expect(machine.dotWritten == [true, false])
