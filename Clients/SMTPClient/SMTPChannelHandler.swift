@@ -8,11 +8,11 @@ final class SMTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// What `send` reports: an outcome, or a connection that went away before the server said anything
-    /// about the message (safe to retry on a fresh connection).
+    /// What `send` reports for each message: an outcome, or a connection that went away before the
+    /// message's final dot was written (the server cannot have it: safe to send on a fresh connection).
     enum SendResult {
         case outcome(SMTPOutcome)
-        case lostBeforeAnyReply(SMTPFailure)
+        case notSent(SMTPFailure)
     }
 
     /// Lines longer than this (RFC 5321 allows 512 for a reply line) mean the peer is not an SMTP server.
@@ -27,8 +27,10 @@ final class SMTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var timeout: Scheduled<Void>?
 
     private var opened: EventLoopPromise<Void>?
-    private var sending: EventLoopPromise<SendResult>?
-    private var repliesForMessage = 0
+    private var sending: EventLoopPromise<[SendResult]>?
+    /// Outcomes of the batch in hand so far, and how many messages it has.
+    private var outcomes: [SMTPOutcome] = []
+    private var batchSize = 0
     private var closing: EventLoopPromise<Void>?
     private var lastFailure: SMTPFailure?
 
@@ -55,14 +57,21 @@ final class SMTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     // MARK: Requests, on the event loop
 
-    func send(_ message: SMTPMessage, encoded body: [UInt8], promise: EventLoopPromise<SendResult>) {
+    /// Sends a batch of messages, each with its encoded body; one result each, in order.
+    func send(_ messages: [(message: SMTPMessage, body: [UInt8])], promise: EventLoopPromise<[SendResult]>) {
         guard let context, context.channel.isActive, machine.isIdle, sending == nil else {
-            promise.succeed(.lostBeforeAnyReply(SMTPFailure(stage: .connection, text: "the connection is closed")))
+            let failure = SMTPFailure(stage: .connection, text: "the connection is closed")
+            promise.succeed(Array(repeating: .notSent(failure), count: messages.count))
+            return
+        }
+        guard !messages.isEmpty else {
+            promise.succeed([])
             return
         }
         sending = promise
-        repliesForMessage = 0
-        perform(machine.send(message, encoded: body), context: context)
+        outcomes = []
+        batchSize = messages.count
+        perform(machine.send(messages), context: context)
     }
 
     func quit(promise: EventLoopPromise<Void>) {
@@ -94,7 +103,6 @@ final class SMTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
             guard let reply else { continue }
             timeout?.cancel()
-            if sending != nil { repliesForMessage += 1 }
             perform(machine.receive(reply), context: context)
             guard context.channel.isActive, self.context != nil else { return }
         }
@@ -148,11 +156,13 @@ final class SMTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
             timeout?.cancel()
             opened?.succeed(())
             opened = nil
-        case .finished(let outcome):
+        case .finished(let done, let bytes):
+            outcomes += done
+            if let bytes { perform(.write(bytes), context: context) }
+            guard outcomes.count >= batchSize, let promise = sending else { return }
             timeout?.cancel()
-            let promise = sending
             sending = nil
-            promise?.succeed(.outcome(outcome))
+            promise.succeed(outcomes.map { .outcome($0) })
         case .close(let failure):
             if let failure {
                 close(context: context, failure: failure)
@@ -190,15 +200,15 @@ final class SMTPChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
         opened = nil
         if let promise = sending {
             sending = nil
-            // Nothing heard about this message yet, and the failure is no reply of the server's: a
-            // connection that died while idle. The message can go again on a fresh one.
-            if repliesForMessage == 0 && failure.code == nil {
-                promise.succeed(.lostBeforeAnyReply(failure))
-            } else if failure.code == 421 && repliesForMessage <= 1 && failure.stage != .dataEnd {
-                promise.succeed(.lostBeforeAnyReply(failure))
-            } else {
-                promise.succeed(.outcome(.failure(failure)))
+            // Messages with an outcome keep it. Of the others, one whose dot went out may have been taken
+            // (at least once: it is retried later, a duplicate is possible); one whose dot never went out
+            // cannot have been, and may go again at once.
+            var results = outcomes.map { SendResult.outcome($0) }
+            for index in outcomes.count..<batchSize {
+                let dotWritten = index < machine.dotWritten.count && machine.dotWritten[index]
+                results.append(dotWritten ? .outcome(.temporaryFailure(failure)) : .notSent(failure))
             }
+            promise.succeed(results)
         }
         closing?.succeed(())
         closing = nil

@@ -3,8 +3,8 @@ import NIOPosix
 import NIOSSL
 
 /// A connection to one SMTP server, reused for message after message: opened on the first `send`, reset
-/// (RSET) after a message that was not delivered, opened again when the server has closed it. Messages go
-/// one at a time.
+/// (RSET) after a message that was not delivered, opened again when the server has closed it. A batch of
+/// messages is pipelined when the server offers PIPELINING (RFC 2920).
 ///
 /// The actor runs on the event loop of its connections: a message's exchange starts and ends there, and
 /// its caller's task hops over once each way.
@@ -47,27 +47,52 @@ public actor SMTPConnection {
 
     /// Sends one message and says what became of it. Never throws: every failure is an outcome.
     public func send(_ message: SMTPMessage) async -> SMTPOutcome {
+        await send([message])[0]
+    }
+
+    /// Sends messages over one connection, pipelined when the server offers PIPELINING (a message's
+    /// commands ride with the previous one's body), and says what became of each, in order. A message
+    /// whose final dot went out without a reply is a temporary failure (sent again later: at least once);
+    /// one that never reached its dot, when the connection is lost, goes again on a fresh connection as
+    /// long as the last one made progress (or was a reused one the server had closed while idle).
+    public func send(_ messages: [SMTPMessage]) async -> [SMTPOutcome] {
+        var outcomes = [SMTPOutcome?](repeating: nil, count: messages.count)
         // An over-long line or a bad address is refused before any connection is made.
-        let body: [UInt8]
-        do {
-            body = try message.encoded()
-        } catch {
-            return .failure(error)
-        }
-        let reused = session != nil
-        switch await attempt(message, body) {
-        case .outcome(let outcome):
-            return outcome
-        case .lostBeforeAnyReply(let failure):
-            // A reused connection the server had closed while idle (the handler says so without a
-            // byte sent): once more on a fresh one.
-            guard reused else { return .failure(failure) }
-            await drop()
-            switch await attempt(message, body) {
-            case .outcome(let outcome): return outcome
-            case .lostBeforeAnyReply(let failure): return .failure(failure)
+        var pending: [(index: Int, message: SMTPMessage, body: [UInt8])] = []
+        for (index, message) in messages.enumerated() {
+            do {
+                pending.append((index, message, try message.encoded()))
+            } catch {
+                outcomes[index] = .failure(error)
             }
         }
+        var mayRetryIdle = session != nil
+        while !pending.isEmpty {
+            let results = await attempt(pending.map { ($0.message, $0.body) })
+            var unsent: [(index: Int, message: SMTPMessage, body: [UInt8])] = []
+            var progress = false
+            var lastFailure: SMTPFailure?
+            for (item, result) in zip(pending, results) {
+                switch result {
+                case .outcome(let outcome):
+                    outcomes[item.index] = outcome
+                    progress = true
+                case .notSent(let failure):
+                    unsent.append(item)
+                    lastFailure = failure
+                }
+            }
+            pending = unsent
+            guard let failure = lastFailure else { break }
+            await drop()
+            if !progress && !mayRetryIdle {
+                // Not about these messages: the server or the way to it.
+                for item in pending { outcomes[item.index] = .temporaryFailure(failure) }
+                break
+            }
+            mayRetryIdle = false
+        }
+        return outcomes.map { $0 ?? .temporaryFailure(SMTPFailure(stage: .connection, text: "not sent")) }
     }
 
     /// How long `close` waits for the reply to QUIT before closing anyway.
@@ -88,24 +113,24 @@ public actor SMTPConnection {
         try? await session.channel.close()
     }
 
-    private func attempt(_ message: SMTPMessage, _ body: [UInt8]) async -> SMTPChannelHandler.SendResult {
+    private func attempt(_ messages: [(message: SMTPMessage, body: [UInt8])]) async -> [SMTPChannelHandler.SendResult] {
         let session: Session
         do {
             session = try await openSession()
-        } catch let failure as SMTPFailure {
-            return .outcome(.failure(failure))
         } catch {
-            return .outcome(.failure(SMTPFailure(stage: .connection, text: "\(error)")))
+            let failure = error as? SMTPFailure ?? SMTPFailure(stage: .connection, text: "\(error)")
+            return Array(repeating: .outcome(.failure(failure)), count: messages.count)
         }
-        let promise = session.channel.eventLoop.makePromise(of: SMTPChannelHandler.SendResult.self)
-        session.channel.eventLoop.execute { session.handler.value.send(message, encoded: body, promise: promise) }
+        let promise = session.channel.eventLoop.makePromise(of: [SMTPChannelHandler.SendResult].self)
+        session.channel.eventLoop.execute { session.handler.value.send(messages, promise: promise) }
         do {
-            let result = try await promise.futureResult.get()
+            let results = try await promise.futureResult.get()
             if !session.channel.isActive { await drop() }
-            return result
+            return results
         } catch {
             await drop()
-            return .outcome(.failure(SMTPFailure(stage: .connection, text: "\(error)")))
+            let failure = SMTPFailure(stage: .connection, text: "\(error)")
+            return Array(repeating: .outcome(.temporaryFailure(failure)), count: messages.count)
         }
     }
 

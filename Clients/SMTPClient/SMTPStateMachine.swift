@@ -26,10 +26,11 @@ public struct SMTPStateMachine {
         case write([UInt8])
         /// The server agreed to STARTTLS: put TLS on the connection, then call `tlsEstablished()`.
         case startTLS
-        /// The session is open and idle: a message may be sent.
+        /// The session is open and idle: messages may be sent.
         case ready
-        /// The message in hand is done; the session is idle again.
-        case finished(SMTPOutcome)
+        /// The next messages of the batch in hand are done, in the batch's order; then write `write`, if
+        /// any (the next message's commands). The session is idle once every message has its outcome.
+        case finished([SMTPOutcome], write: [UInt8]?)
         /// Close the connection; a failure says why, if it was not a clean QUIT.
         case close(SMTPFailure?)
         /// Wait for the next reply.
@@ -37,21 +38,40 @@ public struct SMTPStateMachine {
     }
 
     private enum Expected: Equatable {
-        case reset, mailFrom, recipient(Int), data
+        case reset, mailFrom, recipient(Int), data, dataEnd
     }
 
+    /// One message of the batch, from its first command to its outcome.
     private struct Transaction {
-        var body: [UInt8]
+        var index: Int
         var recipients: [String]
         /// Commands not yet written (without PIPELINING, one at a time).
         var unsent: [(command: String, expects: Expected)]
-        /// Replies owed for commands written, in order.
-        var owed: [Expected] = []
         var mailFailure: SMTPFailure?
         var refused: [String: SMTPFailure] = [:]
         var firstRefusal: SMTPFailure?
         var accepted = 0
         var failure: SMTPFailure?
+        /// Set when DATA was accepted with no valid recipient: only the dot went, and this is the outcome.
+        var emptyMessage: SMTPFailure?
+
+        /// Why the transaction cannot go on, in the order the server saw it.
+        var earlierFailure: SMTPFailure? { failure ?? mailFailure ?? (accepted == 0 ? firstRefusal : nil) }
+    }
+
+    /// The messages handed over by one `send`: the ones begun, the replies owed, the outcomes so far.
+    private struct Batch {
+        var messages: [(message: SMTPMessage, body: [UInt8])]
+        /// Outcomes by position; a message refused before sending has one from the start.
+        var outcomes: [SMTPOutcome?]
+        /// Outcomes already handed out (the first `reported`).
+        var reported = 0
+        /// The next message to begin.
+        var next = 0
+        /// Messages begun and not finished, oldest first (two at most: one awaiting its dot's reply).
+        var active: [Transaction] = []
+        /// Replies owed for what was written, in order, with the message each belongs to.
+        var owed: [(message: Int, expects: Expected)] = []
     }
 
     private enum State {
@@ -63,21 +83,20 @@ public struct SMTPStateMachine {
         case authPlain
         case authLoginUser, authLoginPassword, authLoginResult
         case ready
-        case transaction(Transaction)
-        /// The body is written; waiting for the reply to its final dot (or, with no recipient, to the
-        /// empty message sent only to close DATA).
-        case dataEnd(refused: [String: SMTPFailure], noRecipients: SMTPFailure?)
+        case sending(Batch)
         case quit
         case closed
     }
-
     public let settings: Settings
     private var state: State = .greeting
     private var tlsActive: Bool
     private var capabilities = SMTPCapabilities()
-    /// Whether the last transaction ended otherwise than with a 250 to its final dot: the next one starts
-    /// with RSET. After a delivery the transaction is over and needs none (RFC 5321 §4.1.1.5).
+    /// Whether the last transaction begun ended otherwise than with a 250 to its final dot: the next one
+    /// starts with RSET. After a delivery the transaction is over and needs none (RFC 5321 §4.1.1.5).
     private var needsReset = false
+    /// For each message of the batch in hand (or the last one), whether its final dot was written: when the
+    /// connection is lost, a message without one cannot have been taken and may go again at once.
+    public private(set) var dotWritten: [Bool] = []
 
     /// `tlsActive` is true for implicit TLS, where the handshake precedes the greeting.
     public init(settings: Settings, tlsActive: Bool) {
@@ -92,7 +111,7 @@ public struct SMTPStateMachine {
 
     /// Whether the reply awaited is the one to a message's final dot (it gets the data timeout).
     public var isAwaitingDataEnd: Bool {
-        if case .dataEnd = state { return true }
+        if case .sending(let batch) = state { return batch.owed.first?.expects == .dataEnd }
         return false
     }
 
@@ -156,15 +175,8 @@ public struct SMTPStateMachine {
         case .ready, .tlsHandshake, .closed:
             return fail(SMTPFailure(stage: currentStage, code: reply.code, text: "unexpected reply: \(reply.text)"))
 
-        case .transaction(var transaction):
-            return transactionReply(reply, &transaction)
-
-        case .dataEnd(let refused, let noRecipients):
-            state = .ready
-            if let noRecipients { return .finished(.failure(noRecipients)) }
-            guard reply.code == 250 else { return .finished(.failure(SMTPFailure(stage: .dataEnd, reply: reply))) }
-            needsReset = false
-            return .finished(.delivered(reply: reply, refusedRecipients: refused))
+        case .sending(var batch):
+            return batchReply(reply, &batch)
 
         case .quit:
             state = .closed
@@ -183,48 +195,35 @@ public struct SMTPStateMachine {
         return ehlo(afterTLS: true)
     }
 
-    /// Starts sending a message; only when idle. The message is encoded (and refused) before any byte goes out.
+    /// Starts sending one message; only when idle. The message is encoded (and refused) before any byte goes out.
     public mutating func send(_ message: SMTPMessage) -> Action {
-        guard case .ready = state else {
-            return .finished(.temporaryFailure(SMTPFailure(stage: .connection, text: "the session is not ready")))
-        }
+        let body: [UInt8]
         do {
-            return send(message, encoded: try message.encoded())
+            body = try message.encoded()
         } catch {
-            return .finished(.failure(error))
+            dotWritten = [false]
+            return .finished([.failure(error)], write: nil)
         }
+        return send([(message, body)])
     }
 
-    /// `send` with the body `message.encoded()` returned: the connection encodes once, to refuse a bad
-    /// message before connecting, and hands the bytes on.
-    mutating func send(_ message: SMTPMessage, encoded body: [UInt8]) -> Action {
+    /// Starts sending a batch of messages, each with the body `message.encoded()` returned; only when idle.
+    /// With PIPELINING, a message's commands go in the same write as the previous message's body
+    /// (RFC 2920 §3.1); without it, one command at a time. Every message gets its own outcome, in order.
+    public mutating func send(_ messages: [(message: SMTPMessage, body: [UInt8])]) -> Action {
+        dotWritten = Array(repeating: false, count: messages.count)
         guard case .ready = state else {
-            return .finished(.temporaryFailure(SMTPFailure(stage: .connection, text: "the session is not ready")))
+            let failure = SMTPFailure(stage: .connection, text: "the session is not ready")
+            return .finished(Array(repeating: .temporaryFailure(failure), count: messages.count), write: nil)
         }
-        var parameters = ""
-        if message.needsSMTPUTF8 {
-            guard capabilities.smtpUTF8 else {
-                return .finished(
-                    .failure(SMTPFailure(stage: .message, text: "a non-ASCII address, and the server does not offer SMTPUTF8")))
-            }
-            parameters = " SMTPUTF8"
+        var batch = Batch(messages: messages, outcomes: Array(repeating: nil, count: messages.count))
+        // A message this server cannot take is refused before anything is written.
+        for (index, item) in messages.enumerated() where item.message.needsSMTPUTF8 && !capabilities.smtpUTF8 {
+            batch.outcomes[index] = .failure(
+                SMTPFailure(stage: .message, text: "a non-ASCII address, and the server does not offer SMTPUTF8"))
         }
-        var commands: [(command: String, expects: Expected)] = []
-        if needsReset { commands.append(("RSET", .reset)) }
-        needsReset = true
-        commands.append(("MAIL FROM:<\(message.sender)>\(parameters)", .mailFrom))
-        for (index, recipient) in message.recipients.enumerated() {
-            commands.append(("RCPT TO:<\(recipient)>", .recipient(index)))
-        }
-        commands.append(("DATA", .data))
-        var transaction = Transaction(body: body, recipients: message.recipients, unsent: commands)
-        // RFC 2920: with PIPELINING, RSET, MAIL, every RCPT and DATA may go in one group.
-        let batch = capabilities.pipelining ? commands.count : 1
-        let written = transaction.unsent.prefix(batch)
-        transaction.unsent.removeFirst(batch)
-        transaction.owed = written.map { $0.expects }
-        state = .transaction(transaction)
-        return .write(Array(written.map { $0.command + "\r\n" }.joined().utf8))
+        let bytes = begin(&batch)
+        return settle(&batch, write: bytes)
     }
 
     /// Ends the session politely.
@@ -253,14 +252,14 @@ public struct SMTPStateMachine {
         case .startTLS, .tlsHandshake: return .tls
         case .authPlain, .authLoginUser, .authLoginPassword, .authLoginResult: return .authentication
         case .ready, .quit, .closed: return .connection
-        case .transaction(let transaction):
-            switch transaction.owed.first {
+        case .sending(let batch):
+            switch batch.owed.first?.expects {
             case .reset: return .reset
             case .mailFrom: return .mailFrom
             case .recipient: return .recipient
             case .data, nil: return .data
+            case .dataEnd: return .dataEnd
             }
-        case .dataEnd: return .dataEnd
         }
     }
 
@@ -303,11 +302,58 @@ public struct SMTPStateMachine {
         return .ready
     }
 
-    private mutating func transactionReply(_ reply: SMTPReply, _ transaction: inout Transaction) -> Action {
-        guard !transaction.owed.isEmpty else {
+    /// Begins the next message that has no outcome yet: its commands, all of them with PIPELINING, else
+    /// the first. Nil when none is left.
+    private mutating func begin(_ batch: inout Batch) -> [UInt8]? {
+        while batch.next < batch.messages.count, batch.outcomes[batch.next] != nil { batch.next += 1 }
+        guard batch.next < batch.messages.count else { return nil }
+        let index = batch.next
+        batch.next += 1
+        let message = batch.messages[index].message
+        let parameters = message.needsSMTPUTF8 ? " SMTPUTF8" : ""
+        var commands: [(command: String, expects: Expected)] = []
+        if needsReset { commands.append(("RSET", .reset)) }
+        needsReset = true
+        commands.append(("MAIL FROM:<\(message.sender)>\(parameters)", .mailFrom))
+        for (position, recipient) in message.recipients.enumerated() {
+            commands.append(("RCPT TO:<\(recipient)>", .recipient(position)))
+        }
+        commands.append(("DATA", .data))
+        // RFC 2920: with PIPELINING, RSET, MAIL, every RCPT and DATA may go in one group.
+        let group = capabilities.pipelining ? commands.count : 1
+        let written = commands.prefix(group)
+        batch.owed += written.map { (index, $0.expects) }
+        batch.active.append(Transaction(index: index, recipients: message.recipients, unsent: Array(commands.dropFirst(group))))
+        return Array(written.map { $0.command + "\r\n" }.joined().utf8)
+    }
+
+    /// Hands out the outcomes now known in order, with what to write; idle again once all are out.
+    private mutating func settle(_ batch: inout Batch, write bytes: [UInt8]?) -> Action {
+        var outcomes: [SMTPOutcome] = []
+        while batch.reported < batch.outcomes.count, let outcome = batch.outcomes[batch.reported] {
+            outcomes.append(outcome)
+            batch.reported += 1
+        }
+        state = batch.reported == batch.outcomes.count ? .ready : .sending(batch)
+        if outcomes.isEmpty { return bytes.map { .write($0) } ?? .wait }
+        return .finished(outcomes, write: bytes)
+    }
+
+    /// Ends a message with its outcome; without PIPELINING the next one begins now.
+    private mutating func finish(_ batch: inout Batch, at position: Int, _ outcome: SMTPOutcome) -> Action {
+        let transaction = batch.active.remove(at: position)
+        batch.outcomes[transaction.index] = outcome
+        // A message whose commands failed before its dot ends its transaction here: the next begins now.
+        let next = batch.active.isEmpty && (batch.owed.isEmpty || !capabilities.pipelining) ? begin(&batch) : nil
+        return settle(&batch, write: next)
+    }
+
+    private mutating func batchReply(_ reply: SMTPReply, _ batch: inout Batch) -> Action {
+        guard !batch.owed.isEmpty, let position = batch.active.firstIndex(where: { $0.index == batch.owed[0].message }) else {
             return fail(SMTPFailure(stage: .data, code: reply.code, text: "unexpected reply: \(reply.text)"))
         }
-        let expected = transaction.owed.removeFirst()
+        let expected = batch.owed.removeFirst().expects
+        var transaction = batch.active[position]
         switch expected {
         case .reset:
             if reply.code != 250 { transaction.failure = transaction.failure ?? SMTPFailure(stage: .reset, reply: reply) }
@@ -322,38 +368,47 @@ public struct SMTPStateMachine {
                 if transaction.firstRefusal == nil { transaction.firstRefusal = failure }
             }
         case .data:
-            // Why the transaction cannot go on, in the order the server saw it.
-            let earlier = transaction.failure ?? transaction.mailFailure ?? (transaction.accepted == 0 ? transaction.firstRefusal : nil)
-            if reply.code == 354 {
-                if let earlier {
-                    // A server that pipelines may accept DATA with no valid recipient: an empty message
-                    // closes it (RFC 2920 §3.1), and the reason stays the earlier one.
-                    state = .dataEnd(refused: transaction.refused, noRecipients: earlier)
-                    return .write(Array(".\r\n".utf8))
-                }
-                state = .dataEnd(refused: transaction.refused, noRecipients: nil)
-                return .write(transaction.body)
+            let earlier = transaction.earlierFailure
+            guard reply.code == 354 else {
+                return finish(&batch, at: position, .failure(earlier ?? SMTPFailure(stage: .data, reply: reply)))
             }
-            state = .ready
-            return .finished(.failure(earlier ?? SMTPFailure(stage: .data, reply: reply)))
+            // A server that pipelines may accept DATA with no valid recipient: an empty message closes it
+            // (RFC 2920 §3.1), and the reason stays the earlier one.
+            transaction.emptyMessage = earlier
+            batch.active[position] = transaction
+            var bytes = earlier == nil ? batch.messages[transaction.index].body : Array(".\r\n".utf8)
+            dotWritten[transaction.index] = true
+            batch.owed.append((transaction.index, .dataEnd))
+            // The next message's commands ride with this one's body; its 354 is awaited before its body. The
+            // dot ends this transaction whatever its reply, so no RSET (but after an empty one, to be safe).
+            if capabilities.pipelining {
+                needsReset = earlier != nil
+                if let next = begin(&batch) { bytes += next }
+            }
+            return settle(&batch, write: bytes)
+        case .dataEnd:
+            // Unless the next message has begun already, it starts with RSET after anything but a delivery.
+            if batch.active.count == 1 { needsReset = transaction.emptyMessage != nil || reply.code != 250 }
+            if let empty = transaction.emptyMessage { return finish(&batch, at: position, .failure(empty)) }
+            guard reply.code == 250 else { return finish(&batch, at: position, .failure(SMTPFailure(stage: .dataEnd, reply: reply))) }
+            return finish(&batch, at: position, .delivered(reply: reply, refusedRecipients: transaction.refused))
         }
-        if !transaction.owed.isEmpty {
-            state = .transaction(transaction)
+        batch.active[position] = transaction
+        if batch.owed.contains(where: { $0.message == transaction.index }) {
+            state = .sending(batch)
             return .wait
         }
         // Without pipelining: stop at the first step that makes the rest pointless.
         let stop = transaction.failure ?? transaction.mailFailure
         let noRecipient = transaction.unsent.first?.expects == .data && transaction.accepted == 0 ? transaction.firstRefusal : nil
-        if let reason = stop ?? noRecipient {
-            state = .ready
-            return .finished(.failure(reason))
-        }
+        if let reason = stop ?? noRecipient { return finish(&batch, at: position, .failure(reason)) }
         guard !transaction.unsent.isEmpty else {
             return fail(SMTPFailure(stage: .data, text: "the transaction ended without DATA"))
         }
         let next = transaction.unsent.removeFirst()
-        transaction.owed = [next.expects]
-        state = .transaction(transaction)
+        batch.active[position] = transaction
+        batch.owed.append((transaction.index, next.expects))
+        state = .sending(batch)
         return command(next.command)
     }
 

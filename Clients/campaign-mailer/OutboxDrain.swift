@@ -33,9 +33,7 @@ struct OutboxDrain: Sendable {
                 // On the transport's own thread (an SMTP connection's event loop): rendering and sending
                 // there, a message costs no switch between threads.
                 group.addTask(executorPreference: transport.executor) {
-                    var done: Outcomes = []
-                    for message in share { done.append((message.id, await send(message, over: transport))) }
-                    return done
+                    await send(share, over: transport)
                 }
             }
             var all: Outcomes = []
@@ -44,18 +42,41 @@ struct OutboxDrain: Sendable {
         }
     }
 
-    func send(_ message: OutboxMessage, over transport: any MailTransport) async -> DeliveryOutcome {
-        let mail: OutgoingMail
-        do {
-            mail = try render(message)
-        } catch {
-            // A template the organisers overrode may be fixed: tried again after the backoff.
-            logger.error(
-                "message could not be rendered", metadata: ["id": "\(message.id)", "kind": "\(message.kind.rawValue)", "error": "\(error)"])
-            return .temporary(reason: "could not render the message: \(error)")
+    /// A worker's share: rendered, then handed to the transport together (an SMTP connection pipelines
+    /// them), or one at a time when paced.
+    func send(_ messages: [OutboxMessage], over transport: any MailTransport) async -> Outcomes {
+        var done: Outcomes = []
+        var ready: [(message: OutboxMessage, mail: OutgoingMail)] = []
+        for message in messages {
+            do {
+                ready.append((message, try render(message)))
+            } catch {
+                // A template the organisers overrode may be fixed: tried again after the backoff.
+                logger.error(
+                    "message could not be rendered",
+                    metadata: ["id": "\(message.id)", "kind": "\(message.kind.rawValue)", "error": "\(error)"])
+                done.append((message.id, .temporary(reason: "could not render the message: \(error)")))
+            }
         }
-        await pacer?.wait()
-        let outcome = await transport.deliver(mail)
+        let outcomes: [DeliveryOutcome]
+        if let pacer {
+            var paced: [DeliveryOutcome] = []
+            for item in ready {
+                await pacer.wait()
+                paced.append(await transport.deliver(item.mail))
+            }
+            outcomes = paced
+        } else {
+            outcomes = await transport.deliver(ready.map(\.mail))
+        }
+        for (item, outcome) in zip(ready, outcomes) {
+            log(outcome, of: item.message)
+            done.append((item.message.id, outcome))
+        }
+        return done
+    }
+
+    private func log(_ outcome: DeliveryOutcome, of message: OutboxMessage) {
         switch outcome {
         case .delivered:
             logger.debug("delivered", metadata: ["id": "\(message.id)", "kind": "\(message.kind.rawValue)"])
@@ -64,7 +85,6 @@ struct OutboxDrain: Sendable {
         case .permanent(let reason):
             logger.error("delivery failed for good", metadata: ["id": "\(message.id)", "reason": "\(reason)"])
         }
-        return outcome
     }
 
     /// Tells campaignd how each message fared: the sent ones in one `outbox.ack`.

@@ -66,6 +66,59 @@ import Testing
         }
     }
 
+    @Test func twoHundredPipelinedMessagesArriveOnceEachInFewerReads() async throws {
+        try await TestSMTPServer.with(.init()) { server in
+            let connection = try SMTPConnection(configuration: Self.configuration(server))
+            let messages = (0..<200).map { Self.message("Subject: \($0)\r\n\r\nbody \($0)\r\n", to: "p\($0)@example.net") }
+            let outcomes = await connection.send(messages)
+            await connection.close()
+            #expect(outcomes.count == 200)
+            #expect(outcomes.allSatisfy(Self.isDelivered))
+            #expect(server.connections == 1)
+            let received = try server.messages()
+            #expect(received.map { $0.envelope.to } == (0..<200).map { ["p\($0)@example.net"] })
+            #expect(received.map { String(decoding: $0.data, as: UTF8.self) } == (0..<200).map { "Subject: \($0)\r\n\r\nbody \($0)\r\n" })
+            // One at a time, each message takes the server two reads at least (its commands, then its body
+            // after the 354); pipelined across messages, about one.
+            #expect(server.reads < 300)
+        }
+    }
+
+    @Test func withoutPipeliningABatchGoesOneCommandAtATime() async throws {
+        try await TestSMTPServer.with(.init(pipelining: false)) { server in
+            let connection = try SMTPConnection(configuration: Self.configuration(server))
+            let outcomes = await connection.send((0..<20).map { Self.message("Subject: \($0)\r\n\r\nx\r\n") })
+            await connection.close()
+            #expect(outcomes.allSatisfy(Self.isDelivered))
+            #expect(try server.messages().count == 20)
+            // MAIL, RCPT, DATA and the body each wait for the previous reply.
+            #expect(server.reads >= 4 * 20)
+        }
+    }
+
+    @Test func aBatchOutlivesAServerThatClosesAfterEachMessage() async throws {
+        try await TestSMTPServer.with(.init(mode: "drop")) { server in
+            let connection = try SMTPConnection(configuration: Self.configuration(server))
+            let outcomes = await connection.send((0..<3).map { Self.message("Subject: \($0)\r\n\r\nx\r\n") })
+            await connection.close()
+            // After each 250 the server hangs up; the messages whose dot had not gone out go on a new connection.
+            #expect(outcomes.allSatisfy(Self.isDelivered))
+            #expect(server.connections == 3)
+            #expect(try server.messages().map { String(decoding: $0.data, as: UTF8.self) } == (0..<3).map { "Subject: \($0)\r\n\r\nx\r\n" })
+        }
+    }
+
+    @Test func aBatchKeepsEachMessagesOwnOutcome() async throws {
+        try await TestSMTPServer.with(.init(mode: "tempfail")) { server in
+            let connection = try SMTPConnection(configuration: Self.configuration(server))
+            let outcomes = await connection.send((0..<3).map { Self.message("Subject: \($0)\r\n\r\nx\r\n") })
+            await connection.close()
+            #expect(outcomes.first == .temporaryFailure(SMTPFailure(stage: .dataEnd, code: 451, text: "4.3.0 try again later")))
+            #expect(outcomes.dropFirst().allSatisfy(Self.isDelivered))
+            #expect(try server.messages().map { String(decoding: $0.data, as: UTF8.self) } == (1..<3).map { "Subject: \($0)\r\n\r\nx\r\n" })
+        }
+    }
+
     @Test func a451IsATemporaryFailureAndTheNextTryIsDelivered() async throws {
         try await TestSMTPServer.with(.init(mode: "tempfail")) { server in
             let connection = try SMTPConnection(configuration: Self.configuration(server))

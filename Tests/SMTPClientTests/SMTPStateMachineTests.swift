@@ -22,7 +22,7 @@ import Testing
     }
 
     static func permanentFailure(_ action: SMTPStateMachine.Action) -> SMTPFailure? {
-        if case .finished(.permanentFailure(let failure)) = action { return failure }
+        if case .finished(let outcomes, _) = action, case .permanentFailure(let failure)? = outcomes.first { return failure }
         return nil
     }
 
@@ -66,7 +66,7 @@ import Testing
         #expect(Self.text(machine.receive(Self.reply(354))) == "Subject: hi\r\n\r\nhello\r\n.\r\n")
         #expect(machine.isAwaitingDataEnd)
         let done = Self.reply(250, "queued")
-        #expect(machine.receive(done) == .finished(.delivered(reply: done, refusedRecipients: [:])))
+        #expect(machine.receive(done) == .finished([.delivered(reply: done, refusedRecipients: [:])], write: nil))
         #expect(machine.isIdle)
     }
 
@@ -124,7 +124,7 @@ import Testing
         #expect(machine.receive(Self.reply(250)) == .wait)
         #expect(machine.receive(Self.reply(550, "no such mailbox")) == .wait)
         let outcome = machine.receive(Self.reply(503, "need RCPT"))
-        #expect(outcome == .finished(.permanentFailure(SMTPFailure(stage: .recipient, code: 550, text: "no such mailbox"))))
+        #expect(outcome == .finished([.permanentFailure(SMTPFailure(stage: .recipient, code: 550, text: "no such mailbox"))], write: nil))
         #expect(machine.isIdle)
     }
 
@@ -139,7 +139,7 @@ import Testing
         _ = machine.receive(Self.reply(354))
         let done = Self.reply(250)
         let refused = ["gone@example.net": SMTPFailure(stage: .recipient, code: 550, text: "gone")]
-        #expect(machine.receive(done) == .finished(.delivered(reply: done, refusedRecipients: refused)))
+        #expect(machine.receive(done) == .finished([.delivered(reply: done, refusedRecipients: refused)], write: nil))
     }
 
     @Test func a451ToTheFinalDotIsATemporaryFailure() {
@@ -150,7 +150,7 @@ import Testing
         _ = machine.receive(Self.reply(354))
         #expect(
             machine.receive(Self.reply(451, "later"))
-                == .finished(.temporaryFailure(SMTPFailure(stage: .dataEnd, code: 451, text: "later"))))
+                == .finished([.temporaryFailure(SMTPFailure(stage: .dataEnd, code: 451, text: "later"))], write: nil))
     }
 
     @Test func dataAcceptedWithNoValidRecipientSendsOnlyTheDot() {
@@ -159,7 +159,9 @@ import Testing
         _ = machine.receive(Self.reply(250))
         _ = machine.receive(Self.reply(550, "no"))
         #expect(Self.text(machine.receive(Self.reply(354))) == ".\r\n")
-        #expect(machine.receive(Self.reply(250)) == .finished(.permanentFailure(SMTPFailure(stage: .recipient, code: 550, text: "no"))))
+        #expect(
+            machine.receive(Self.reply(250))
+                == .finished([.permanentFailure(SMTPFailure(stage: .recipient, code: 550, text: "no"))], write: nil))
     }
 
     @Test func a421ClosesTheSession() {
@@ -243,6 +245,151 @@ import Testing
         #expect(failure.stage == .message)
         var utf8 = Self.ready(["PIPELINING", "SMTPUTF8"])
         #expect(Self.text(utf8.send(message))?.hasPrefix("MAIL FROM:<campaign@example.org> SMTPUTF8\r\n") == true)
+    }
+}
+
+extension SMTPStateMachineTests {
+    static func batch(_ count: Int) -> [(message: SMTPMessage, body: [UInt8])] {
+        (1...count).map { index in
+            let message = SMTPMessage(
+                sender: "campaign@example.org", recipients: ["p\(index)@example.net"],
+                data: Array("Subject: \(index)\r\n\r\nm\(index)\r\n".utf8))
+            return (message, Array("m\(index)\r\n.\r\n".utf8))
+        }
+    }
+
+    static func commands(_ index: Int) -> String { "MAIL FROM:<campaign@example.org>\r\nRCPT TO:<p\(index)@example.net>\r\nDATA\r\n" }
+
+    static func body(_ index: Int) -> String { "m\(index)\r\n.\r\n" }
+
+    static func finished(_ outcomes: [SMTPOutcome], then bytes: String? = nil) -> SMTPStateMachine.Action {
+        .finished(outcomes, write: bytes.map { Array($0.utf8) })
+    }
+
+    static func delivered(_ reply: SMTPReply) -> SMTPOutcome { .delivered(reply: reply, refusedRecipients: [:]) }
+
+    /// A pipelined batch whose first message's body went out, with message 2's commands in the same write.
+    static func firstBodySent(of count: Int) -> SMTPStateMachine {
+        var machine = ready(["PIPELINING"])
+        #expect(text(machine.send(batch(count))) == commands(1))
+        _ = machine.receive(reply(250))
+        _ = machine.receive(reply(250))
+        #expect(text(machine.receive(reply(354))) == body(1) + commands(2))
+        return machine
+    }
+
+    /// A pipelined batch of three whose first message was delivered: message 2's commands are out.
+    static func firstOfThreeDelivered() -> SMTPStateMachine {
+        var machine = firstBodySent(of: 3)
+        let first = reply(250)
+        #expect(machine.receive(first) == finished([delivered(first)]))
+        return machine
+    }
+
+    @Test func pipeliningSendsTheNextMessagesCommandsWithThePreviousMessagesBody() {
+        var machine = Self.ready(["PIPELINING"])
+        #expect(Self.text(machine.send(Self.batch(3))) == Self.commands(1))
+        #expect(machine.receive(Self.reply(250)) == .wait)
+        #expect(machine.receive(Self.reply(250)) == .wait)
+        // Message 1's body and dot, and message 2's commands, in one write.
+        #expect(Self.text(machine.receive(Self.reply(354))) == Self.body(1) + Self.commands(2))
+        #expect(machine.isAwaitingDataEnd)
+        let first = Self.reply(250, "queued 1")
+        #expect(machine.receive(first) == Self.finished([Self.delivered(first)]))
+        #expect(machine.receive(Self.reply(250)) == .wait)
+        #expect(machine.receive(Self.reply(250)) == .wait)
+        #expect(Self.text(machine.receive(Self.reply(354))) == Self.body(2) + Self.commands(3))
+        let second = Self.reply(250, "queued 2")
+        #expect(machine.receive(second) == Self.finished([Self.delivered(second)]))
+        _ = machine.receive(Self.reply(250))
+        _ = machine.receive(Self.reply(250))
+        // The last message's body goes alone.
+        #expect(Self.text(machine.receive(Self.reply(354))) == Self.body(3))
+        #expect(!machine.isIdle)
+        let third = Self.reply(250, "queued 3")
+        #expect(machine.receive(third) == Self.finished([Self.delivered(third)]))
+        #expect(machine.isIdle)
+        #expect(machine.dotWritten == [true, true, true])
+    }
+
+    @Test func aRefusedRecipientOfMessageTwoOfThreeFailsOnlyMessageTwo() {
+        var machine = Self.firstOfThreeDelivered()
+        #expect(machine.receive(Self.reply(250)) == .wait)
+        #expect(machine.receive(Self.reply(550, "no such mailbox")) == .wait)
+        // DATA refused: message 2 is done, and message 3 begins after an RSET.
+        let refused = SMTPFailure(stage: .recipient, code: 550, text: "no such mailbox")
+        #expect(
+            machine.receive(Self.reply(503, "need RCPT"))
+                == Self.finished([.permanentFailure(refused)], then: "RSET\r\n" + Self.commands(3)))
+        _ = machine.receive(Self.reply(250))
+        _ = machine.receive(Self.reply(250))
+        _ = machine.receive(Self.reply(250))
+        #expect(Self.text(machine.receive(Self.reply(354))) == Self.body(3))
+        let third = Self.reply(250, "queued 3")
+        #expect(machine.receive(third) == Self.finished([Self.delivered(third)]))
+        #expect(machine.isIdle)
+    }
+
+    @Test func a4xxToTheDotOfMessageTwoFailsOnlyMessageTwo() {
+        var machine = Self.firstOfThreeDelivered()
+        _ = machine.receive(Self.reply(250))
+        _ = machine.receive(Self.reply(250))
+        #expect(Self.text(machine.receive(Self.reply(354))) == Self.body(2) + Self.commands(3))
+        // Message 3's MAIL went with message 2's dot: its transaction is already under way, without RSET.
+        let later = SMTPFailure(stage: .dataEnd, code: 451, text: "later")
+        #expect(machine.receive(Self.reply(451, "later")) == Self.finished([.temporaryFailure(later)]))
+        _ = machine.receive(Self.reply(250))
+        _ = machine.receive(Self.reply(250))
+        #expect(Self.text(machine.receive(Self.reply(354))) == Self.body(3))
+        let third = Self.reply(250)
+        #expect(machine.receive(third) == Self.finished([Self.delivered(third)]))
+        // The last transaction was delivered: the next message needs no RSET.
+        #expect(Self.text(machine.send(Self.batch(1))) == Self.commands(1))
+    }
+
+    @Test func aConnectionLostAfterMessageOnesReplyLeavesTheOthersUndelivered() {
+        var machine = Self.firstOfThreeDelivered()
+        let failure = machine.connectionLost("the server closed the connection")
+        #expect(failure.code == nil)
+        // Message 1 had its reply; message 2's and 3's dots never went out: the server cannot have them.
+        #expect(machine.dotWritten == [true, false, false])
+        #expect(!machine.isIdle)
+    }
+
+    @Test func aConnectionLostAfterADotWithoutItsReplyLeavesThatMessageUnanswered() {
+        var machine = Self.firstBodySent(of: 2)
+        _ = machine.connectionLost("no reply within 10 s")
+        // Message 1's dot went out unanswered (the server may have it: sent again later, at least once).
+        #expect(machine.dotWritten == [true, false])
+    }
+
+    @Test func withoutPipeliningABatchGoesOneCommandAtATime() {
+        var machine = Self.ready([])
+        #expect(Self.text(machine.send(Self.batch(2))) == "MAIL FROM:<campaign@example.org>\r\n")
+        #expect(Self.text(machine.receive(Self.reply(250))) == "RCPT TO:<p1@example.net>\r\n")
+        #expect(Self.text(machine.receive(Self.reply(250))) == "DATA\r\n")
+        #expect(Self.text(machine.receive(Self.reply(354))) == Self.body(1))
+        let first = Self.reply(250)
+        #expect(machine.receive(first) == Self.finished([Self.delivered(first)], then: "MAIL FROM:<campaign@example.org>\r\n"))
+        #expect(Self.text(machine.receive(Self.reply(250))) == "RCPT TO:<p2@example.net>\r\n")
+        #expect(Self.text(machine.receive(Self.reply(250))) == "DATA\r\n")
+        #expect(Self.text(machine.receive(Self.reply(354))) == Self.body(2))
+        let second = Self.reply(250)
+        #expect(machine.receive(second) == Self.finished([Self.delivered(second)]))
+        #expect(machine.isIdle)
+    }
+
+    @Test func aMessageTheServerCannotTakeIsRefusedInItsPlaceInTheBatch() {
+        var machine = Self.ready(["PIPELINING"])
+        var messages = Self.batch(3)
+        messages[1].message.recipients = ["zoë@example.net"]
+        #expect(Self.text(machine.send(messages)) == Self.commands(1))
+        _ = machine.receive(Self.reply(250))
+        _ = machine.receive(Self.reply(250))
+        #expect(Self.text(machine.receive(Self.reply(354))) == Self.body(1) + Self.commands(3))
+        let first = Self.reply(250)
+        let refused = SMTPFailure(stage: .message, text: "a non-ASCII address, and the server does not offer SMTPUTF8")
+        #expect(machine.receive(first) == Self.finished([Self.delivered(first), .permanentFailure(refused)]))
     }
 }
 

@@ -85,6 +85,12 @@ final class TestSMTPServer {
         return log.split(separator: "\n").count
     }
 
+    /// Reads the server made from its clients' sockets (with STARTTLS, those before and after the handshake).
+    var reads: Int {
+        let log = (try? String(contentsOf: out.appendingPathComponent("reads.log"), encoding: .utf8)) ?? ""
+        return log.split(separator: "\n").count
+    }
+
     /// The commands' verbs in the order the server received them, `connect` for each new connection.
     var commands: [String] {
         let log = (try? String(contentsOf: out.appendingPathComponent("commands.log"), encoding: .utf8)) ?? ""

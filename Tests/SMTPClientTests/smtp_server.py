@@ -2,8 +2,9 @@
 """An aiosmtpd server for the SMTPClient tests.
 
 Prints "PORT <n>" once it listens on 127.0.0.1 (on --port, else a free port), then serves until stdin
-closes (or SIGTERM). Every connection appends a line to OUT/connections.log, and every command its verb
-to OUT/commands.log (one line each, "connect" for a new connection); every accepted message is written
+closes (or SIGTERM). Every connection appends a line to OUT/connections.log, every command its verb
+to OUT/commands.log (one line each, "connect" for a new connection), and every read from a client's
+socket a line to OUT/reads.log (pipelining shows as fewer reads); every accepted message is written
 as OUT/<n>.eml (the bytes after DATA, unstuffed, as received) with OUT/<n>.json (envelope, TLS, login).
 
 Modes: sink (accept everything), tempfail (451 to the first message's final dot, 250 after), reject
@@ -88,6 +89,10 @@ class CountingSMTP(SMTP):
     def log(self, name, line):
         with open(os.path.join(self.out, name), "a") as f:
             f.write(line + "\n")
+
+    def data_received(self, data):
+        self.log("reads.log", str(len(data)))
+        super().data_received(data)
 
     async def push(self, status):
         if not self.muted:

@@ -18,6 +18,8 @@ enum DeliveryOutcome: Sendable, Equatable {
 /// Where messages go: an SMTP server, the local `sendmail`, or a maildir.
 protocol MailTransport: Sendable {
     func deliver(_ mail: OutgoingMail) async -> DeliveryOutcome
+    /// Delivers several messages, one outcome each in order: an SMTP connection pipelines them.
+    func deliver(_ mails: [OutgoingMail]) async -> [DeliveryOutcome]
     /// Where a worker delivering over this transport runs best (an SMTP connection's event loop), if anywhere.
     var executor: (any TaskExecutor)? { get }
     /// Lets go of connections; deliveries after it may reconnect.
@@ -26,4 +28,10 @@ protocol MailTransport: Sendable {
 
 extension MailTransport {
     var executor: (any TaskExecutor)? { nil }
+
+    func deliver(_ mails: [OutgoingMail]) async -> [DeliveryOutcome] {
+        var outcomes: [DeliveryOutcome] = []
+        for mail in mails { outcomes.append(await deliver(mail)) }
+        return outcomes
+    }
 }

@@ -1,7 +1,7 @@
 import SMTPClient
 
 /// An SMTP server (`smtp://` with STARTTLS, `smtps://`): one connection, reused for every message this
-/// worker sends.
+/// worker sends, its share of a round pipelined.
 struct SMTPTransport: MailTransport {
     let connection: SMTPConnection
 
@@ -10,7 +10,16 @@ struct SMTPTransport: MailTransport {
     }
 
     func deliver(_ mail: OutgoingMail) async -> DeliveryOutcome {
-        switch await connection.send(SMTPMessage(sender: mail.sender, recipients: mail.recipients, data: mail.data)) {
+        await deliver([mail])[0]
+    }
+
+    func deliver(_ mails: [OutgoingMail]) async -> [DeliveryOutcome] {
+        let messages = mails.map { SMTPMessage(sender: $0.sender, recipients: $0.recipients, data: $0.data) }
+        return await connection.send(messages).map(Self.outcome)
+    }
+
+    static func outcome(_ outcome: SMTPOutcome) -> DeliveryOutcome {
+        switch outcome {
         case .delivered(_, let refused):
             // One recipient a message: refused means not delivered.
             if let failure = refused.values.first {

@@ -90,6 +90,9 @@ final class SMTPServerProcess {
     /// TCP connections accepted.
     var connections: Int { lines(of: "connections.log").count }
 
+    /// Reads the server made from its clients' sockets.
+    var reads: Int { lines(of: "reads.log").count }
+
     private func lines(of file: String) -> [String] {
         ((try? String(contentsOfFile: out + "/" + file, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
