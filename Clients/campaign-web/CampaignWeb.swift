@@ -72,7 +72,9 @@ struct CampaignWebCommand: AsyncParsableCommand {
         } else {
             services = [
                 Application(
-                    router: site.router, configuration: .init(address: try Self.bindAddress(listen), serverName: "campaign-web"),
+                    router: site.router, server: .siteHTTP1(),
+                    configuration: .init(
+                        address: try Self.bindAddress(listen), serverName: "campaign-web", backlog: SiteConnections.backlog),
                     services: site.services, logger: logger)
             ]
         }

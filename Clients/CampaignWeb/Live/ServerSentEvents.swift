@@ -24,13 +24,19 @@ public enum ServerSentEvents {
     static let preamble = ByteBuffer(string: "retry: \(retryMilliseconds)\n\n")
     static let keepAlive = ByteBuffer(string: ": keep-alive\n\n")
 
-    /// The response headers of a stream: no caching, and no buffering by nginx (`X-Accel-Buffering`).
+    /// The response headers of a stream: no caching, no buffering by nginx (`X-Accel-Buffering`), and
+    /// the security headers of every page, fixed (a stream is no document: its policy allows nothing), since
+    /// the stream is served without the middlewares that set them on pages.
     public static let headers: HTTPFields = {
         var fields = HTTPFields()
         fields[.contentType] = "text/event-stream; charset=utf-8"
         fields[.cacheControl] = "no-store"
         // A valid token written here, not input: the name cannot fail.
         fields[.init("X-Accel-Buffering")!] = "no"
+        fields[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'"
+        fields[.xContentTypeOptions] = "nosniff"
+        fields[.referrerPolicy] = "same-origin"
+        fields[.xFrameOptions] = "DENY"
         return fields
     }()
 
@@ -76,8 +82,18 @@ extension Router {
     /// Adds `GET /live` (the stream) and `GET /live.js` (the script that shows it on the page).
     @discardableResult
     public func addLiveRoutes(feed: LiveFeed) -> Self {
+        addLiveStream(feed: feed).addLiveScript()
+    }
+
+    /// Adds `GET /live`, the stream.
+    @discardableResult
+    public func addLiveStream(feed: LiveFeed) -> Self {
         get("/live") { _, _ in ServerSentEvents.response(feed: feed) }
+    }
+
+    /// Adds `GET /live.js`, the script that shows the stream on the page.
+    @discardableResult
+    public func addLiveScript() -> Self {
         get("/live.js") { request, _ in LiveScript.response(to: request) }
-        return self
     }
 }

@@ -29,17 +29,20 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
     let logger: Logger
     let onServerRunning: (@Sendable (any Channel) async -> Void)?
     let serverName: String?
+    let backlog: Int
 
     /// - Parameters:
     ///   - fd: a bound, listening stream socket (TCP or Unix); the server owns and closes it.
     ///   - responder: what answers, e.g. `router.buildResponder()`.
     ///   - serverName: the `Server` header, as `ApplicationConfiguration.serverName` gives it.
+    ///   - backlog: the socket's listen backlog, set again when serving starts (see `SiteConnections.backlog`).
     public init(
         fd: CInt, responder: Responder, configuration: HTTP1Channel.Configuration = .init(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger, serverName: String? = nil,
-        onServerRunning: (@Sendable (any Channel) async -> Void)? = nil
+        backlog: Int = SiteConnections.backlog, onServerRunning: (@Sendable (any Channel) async -> Void)? = nil
     ) {
         self.fd = fd
+        self.backlog = backlog
         self.responder = responder
         self.serverName = serverName
         self.configuration = configuration
@@ -55,7 +58,7 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
         let dates = HTTPDate()
         // As Hummingbird's Application does: a context per request, and a 500 for an error nobody handled
         // (the router has already turned HTTP errors into their responses).
-        let channelSetup = HTTP1Channel(
+        let channelSetup = SiteHTTP1Channel(
             responder: { request, writer, channel in
                 let context = Responder.Context(source: .init(channel: channel, logger: logger))
                 var response: Response
@@ -77,6 +80,9 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
                     try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
                 }
             }
+            // NIO listens again on the socket it is given, with its own backlog (128) unless told: that would
+            // replace the one systemd set (`Backlog=`), and a crowd of connects would overflow it.
+            .serverChannelOption(ChannelOptions.backlog, value: Int32(backlog))
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .bind(
                 fd, cleanupExistingSocketFile: false, serverBackPressureStrategy: nil,
