@@ -29,12 +29,10 @@ private func receiveBufferRouter() -> Router<ChannelContext> {
     router.get("/recv") { _, context in
         let allocator = try await context.channel.getOption(ChannelOptions.recvAllocator)
         let initial = (allocator as? AdaptiveRecvByteBufferAllocator).map { "\($0.initial)" } ?? "other"
-        return Response(status: .ok, headers: [receiveBufferHeader: initial])
+        return Response(status: .ok, headers: [.init("X-Receive-Buffer")!: initial])
     }
     return router
 }
-
-private let receiveBufferHeader = HTTPField.Name("X-Receive-Buffer")!
 
 struct ConnectionSettingsTests {
     let logger = Logger(label: "campaign-web-test")
