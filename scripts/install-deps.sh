@@ -2,6 +2,27 @@
 # Installs what building and testing campaignd needs on Debian, when it is missing.
 set -euo pipefail
 
+# apt-get install that starts no service: the maintainer scripts of nginx and prometheus would start a
+# system server (or fail where no init system runs), so a policy-rc.d refusing every start is in place for
+# this install only, unless one is there already.
+apt_install() {
+    echo "installing: $*"
+    local sudo="" policy=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        policy=/usr/sbin/policy-rc.d
+        printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+        $sudo chmod 755 "$policy"
+        trap "$sudo rm -f $policy" EXIT
+    fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+    if [ -n "$policy" ]; then
+        $sudo rm -f "$policy"
+        trap - EXIT
+    fi
+}
+
 need=()
 pkg-config --exists libsystemd 2>/dev/null || need+=(libsystemd-dev pkg-config)
 command -v sqlite3 >/dev/null || need+=(sqlite3)
@@ -16,11 +37,7 @@ command -v python3 >/dev/null || need+=(python3)
 command -v openssl >/dev/null || need+=(openssl)
 
 if [ ${#need[@]} -gt 0 ]; then
-    echo "installing: ${need[*]}"
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+    apt_install "${need[@]}"
 fi
 
 # Into the interpreter the tests use; Debian's own python3 wants --break-system-packages.
@@ -48,24 +65,7 @@ command -v nginx >/dev/null || web+=(nginx)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || web+=(fonts-dejavu-core)
 [ -d /usr/share/fonts/truetype/liberation ] || web+=(fonts-liberation)
 if [ ${#web[@]} -gt 0 ]; then
-    echo "installing: ${web[*]}"
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    # nginx's maintainer scripts would start a system nginx on port 80 (or fail where no init system
-    # runs): a policy-rc.d that refuses every start, for this install only, unless one is there already.
-    policy=""
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        policy=/usr/sbin/policy-rc.d
-        printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
-        $sudo chmod 755 "$policy"
-        trap '$sudo rm -f "$policy"' EXIT
-    fi
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${web[@]}" >/dev/null
-    if [ -n "$policy" ]; then
-        $sudo rm -f "$policy"
-        trap - EXIT
-    fi
+    apt_install --no-install-recommends "${web[@]}"
 fi
 
 if ! python3 -c 'import selenium, pytest' 2>/dev/null; then
@@ -81,24 +81,8 @@ if ! python3 -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("
 fi
 
 # promtool, from Debian's prometheus, checks the metrics scrape (Tests/CampaigndTests/MetricsWireTests.swift).
-# Its maintainer scripts would start a Prometheus server: refused as for nginx above.
 if ! command -v promtool >/dev/null; then
-    echo "installing: prometheus (promtool)"
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    policy=""
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        policy=/usr/sbin/policy-rc.d
-        printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
-        $sudo chmod 755 "$policy"
-        trap '$sudo rm -f "$policy"' EXIT
-    fi
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
-    if [ -n "$policy" ]; then
-        $sudo rm -f "$policy"
-        trap - EXIT
-    fi
+    apt_install --no-install-recommends prometheus
 fi
 
 command -v swift >/dev/null || { echo "swift is not on PATH (expected a Swift 6 toolchain, e.g. /opt/swift/usr/bin)" >&2; exit 1; }
