@@ -27,8 +27,7 @@ struct ServingTests {
         let logger = Logger(label: "test")
         let server = ActivatedHTTPServer(fd: fd, responder: router.buildResponder(), logger: logger, serverName: "campaign-web")
         let group = ServiceGroup(services: [server], logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
+        try await whileServing(group) {
             let response = try await HTTPStream(port: port, path: "/hello")
             #expect(response.status == 200)
             #expect(response.headers["content-type"] == "text/plain")
@@ -37,8 +36,6 @@ struct ServingTests {
             #expect(response.headers["date"]?.hasSuffix(" GMT") == true)
             let missing = try await HTTPStream(port: port, path: "/nowhere")
             #expect(missing.status == 404)
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
         }
     }
 
@@ -51,11 +48,8 @@ struct ServingTests {
         let logger = Logger(label: "test")
         let server = ActivatedHTTPServer(fd: fd, responder: Router().buildResponder(), logger: logger)
         let group = ServiceGroup(services: [server], logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
+        try await whileServing(group) {
             _ = try await HTTPStream(port: port, path: "/")
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
         }
         await #expect(throws: LiveTestFailure.self) { _ = try await HTTPStream(port: port, path: "/", timeout: 2) }
     }

@@ -25,17 +25,11 @@ struct LiveSite {
         // The server first in shutdown order (the group stops services in reverse): its streams end, then the feed.
         let group = ServiceGroup(services: [feed, server], logger: logger)
         let site = LiveSite(campaignd: campaignd, feed: feed, port: port, group: group)
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            do {
-                try await body(site)
-            } catch {
-                await group.triggerGracefulShutdown()
-                await campaignd.stop()
-                throw error
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
+        do {
+            try await whileServing(group) { try await body(site) }
+        } catch {
+            await campaignd.stop()
+            throw error
         }
         await campaignd.stop()
     }
