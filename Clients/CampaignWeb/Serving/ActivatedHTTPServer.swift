@@ -89,6 +89,11 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
                 childChannelInitializer: { (channel: any Channel) -> EventLoopFuture<HTTP1Channel.Value> in
                     channelSetup.setup(channel: channel, logger: logger)
                 })
+        // bind(_:) of an existing socket listens again with NIO's default backlog (128) whatever the option
+        // says: listen once more with ours, as Linux lets a listening socket change its backlog.
+        if listen(fd, Int32(backlog)) != 0 {
+            logger.warning("could not set the listen backlog", metadata: ["backlog": "\(backlog)", "errno": "\(errno)"])
+        }
         logger.info(
             "serving HTTP on the socket passed as fd \(fd)", metadata: ["address": "\(server.channel.localAddress.map { "\($0)" } ?? "?")"])
         await onServerRunning?(server.channel)
