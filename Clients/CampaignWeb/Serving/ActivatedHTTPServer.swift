@@ -80,17 +80,15 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
                     try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
                 }
             }
-            // NIO listens again on the socket it is given, with its own backlog (128) unless told: that would
-            // replace the one systemd set (`Backlog=`), and a crowd of connects would overflow it.
-            .serverChannelOption(ChannelOptions.backlog, value: Int32(backlog))
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .bind(
                 fd, cleanupExistingSocketFile: false, serverBackPressureStrategy: nil,
                 childChannelInitializer: { (channel: any Channel) -> EventLoopFuture<HTTP1Channel.Value> in
                     channelSetup.setup(channel: channel, logger: logger)
                 })
-        // bind(_:) of an existing socket listens again with NIO's default backlog (128) whatever the option
-        // says: listen once more with ours, as Linux lets a listening socket change its backlog.
+        // bind(_:) of an existing socket listens again with NIO's default backlog (128), whatever the backlog
+        // option says: that would replace systemd's `Backlog=` and a crowd of connects would overflow it. Listen
+        // once more with ours (Linux lets a listening socket change its backlog).
         if listen(fd, Int32(backlog)) != 0 {
             logger.warning("could not set the listen backlog", metadata: ["backlog": "\(backlog)", "errno": "\(errno)"])
         }
