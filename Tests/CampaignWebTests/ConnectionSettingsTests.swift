@@ -73,15 +73,21 @@ struct ConnectionSettingsTests {
             var release: [CInt] = [0, 0]
             guard pipe(&release) == 0 else { throw LiveTestFailure("pipe: \(errno)") }
             let (releaseRead, releaseWrite) = (release[0], release[1])
-            loop.next().execute {
-                var byte: UInt8 = 0
-                _ = read(releaseRead, &byte, 1)
+            // The loop closes its end itself once released: closed here first, the number could go to another
+            // test's descriptor before the loop reads it, and block the loop on that for good.
+            await withCheckedContinuation { (blocked: CheckedContinuation<Void, Never>) in
+                loop.next().execute {
+                    blocked.resume()
+                    var byte: UInt8 = 0
+                    _ = read(releaseRead, &byte, 1)
+                    close(releaseRead)
+                }
             }
-            let clients = (0..<300).map { _ in connectWithoutWaiting(port: port) }
+            let clients = try (0..<300).map { _ in try connectWithoutWaiting(port: port) }
             let connected = waitUntilConnected(clients, seconds: 10)
             var byte: UInt8 = 1
             _ = write(releaseWrite, &byte, 1)
-            for fd in clients + [releaseRead, releaseWrite] { close(fd) }
+            for fd in clients + [releaseWrite] { close(fd) }
             // One loop accepts in order: once a new request is answered, the waiting connects have been taken,
             // and shutdown does not close the listener while they are being set up (apple/swift-nio#2813).
             _ = try await HTTPStream(port: port, path: "/")
@@ -127,8 +133,9 @@ private func retrying<Value>(_ body: () async throws -> Value) async throws -> V
 }
 
 /// A non-blocking TCP connect to 127.0.0.1:`port`, started and not waited for.
-private func connectWithoutWaiting(port: Int) -> CInt {
+private func connectWithoutWaiting(port: Int) throws -> CInt {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw LiveTestFailure("socket: \(errno)") }
     _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
