@@ -47,6 +47,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Random bytes from the kernel, drawn a block at a time: tokens, ids, nonces, Message-IDs.
+        .target(
+            name: "SecureRandom",
+            swiftSettings: swiftSettings
+        ),
         // libsystemd (sd_listen_fds_with_names, sd_notify) through pkg-config.
         .systemLibrary(
             name: "CSystemd",
@@ -59,6 +64,7 @@ let package = Package(
             dependencies: [
                 "CampaignProtocol",
                 "CSystemd",
+                "SecureRandom",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -121,6 +127,7 @@ let package = Package(
             name: "MailMessage",
             dependencies: [
                 "CampaignProtocol",
+                "SecureRandom",
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
             path: "Clients/MailMessage",
@@ -161,6 +168,7 @@ let package = Package(
             dependencies: [
                 "CampaignClient",
                 "CampaignProtocol",
+                "SecureRandom",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -231,6 +239,11 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SecureRandomTests",
+            dependencies: ["SecureRandom"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import CampaignProtocol
 import Foundation
+import SecureRandom
 
 /// The links of a message, its token percent-encoded. `confirm` confirms on GET (idempotent);
 /// `withdraw` opens a page whose button withdraws.
@@ -122,18 +123,13 @@ public struct MessageRenderer: Sendable {
 
     static let hexDigits = Array("0123456789abcdef".utf8)
 
-    /// `count` random bytes in lowercase hex: one draw of the system generator per 8 bytes.
+    /// `count` random bytes in lowercase hex.
     static func randomHex(_ count: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
         var out: [UInt8] = []
         out.reserveCapacity(count * 2)
-        var bits: UInt64 = 0
-        for index in 0..<count {
-            if index % 8 == 0 { bits = generator.next() }
-            let byte = Int(bits & 0xFF)
-            bits >>= 8
-            out.append(hexDigits[byte >> 4])
-            out.append(hexDigits[byte & 15])
+        for byte in SecureRandom.bytes(count) {
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 15)])
         }
         return String(decoding: out, as: UTF8.self)
     }

@@ -1,6 +1,7 @@
 import CampaignProtocol
 import Foundation
 import Hummingbird
+import SecureRandom
 
 /// What `/` shows, read from campaignd in one go.
 struct LetterPageData: Sendable {
@@ -182,7 +183,7 @@ extension SiteState {
 /// so that a form sent twice (or repeated after campaignd restarts) makes one pledge.
 enum FormKey {
     static func make() -> String {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SecureRandom.Generator()
         return (0..<4).map { _ in String(generator.next() as UInt32, radix: 36) }.joined(separator: "-")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SecureRandom
 
 /// Security headers on every response, errors included, with a fresh CSP nonce for each.
 public struct SecurityHeadersMiddleware: RouterMiddleware {
@@ -37,10 +38,7 @@ public struct SecurityHeadersMiddleware: RouterMiddleware {
 
     /// 128 random bits, base64.
     static func makeNonce() -> String {
-        // 128 bits from two draws, not sixteen.
-        var generator = SystemRandomNumberGenerator()
-        var words = (generator.next() as UInt64, generator.next() as UInt64)
-        return withUnsafeBytes(of: &words) { Data($0).base64EncodedString() }
+        Data(SecureRandom.bytes(16)).base64EncodedString()
     }
 }
 

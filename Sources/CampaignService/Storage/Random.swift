@@ -1,17 +1,13 @@
 import CampaignProtocol
 import Crypto
 import Foundation
+import SecureRandom
 
 /// Random identifiers and tokens.
 enum Random {
     /// `bytes` random bytes (a multiple of 8) as unpadded base64url: 32 bytes give 256 bits.
     static func token(bytes: Int = 32) -> String {
-        // Eight bytes per draw: each draw is a getrandom(2) call.
-        var rng = SystemRandomNumberGenerator()
-        var random: [UInt8] = []
-        random.reserveCapacity(bytes + 7)
-        for _ in 0..<(bytes + 7) / 8 { withUnsafeBytes(of: rng.next() as UInt64) { random.append(contentsOf: $0) } }
-        return base64url(random.prefix(bytes))
+        base64url(SecureRandom.bytes(bytes)[...])
     }
 
     static let base64urlAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
@@ -35,7 +31,7 @@ enum Random {
     /// An opaque id such as `sig_4k2j9x0q7m3p1v8c`.
     static func id(prefix: String) -> String {
         let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
-        var rng = SystemRandomNumberGenerator()
+        var rng = SecureRandom.Generator()
         // 16 characters of 5 bits: 80 bits from two draws.
         var bits = rng.next() as UInt64
         var more = rng.next() as UInt64
