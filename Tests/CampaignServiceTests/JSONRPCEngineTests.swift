@@ -226,4 +226,21 @@ import Testing
             #expect(receipt.jsonBytes == Array(try JSONCoding.shared.encode(receipt)))
         }
     }
+
+    @Test func claimedMessagesAreWrittenAsTheEncoderWouldWithEveryKindOfText() throws {
+        // Every control character, quotes, backslashes, slashes, non-ASCII and an emoji, in every string field.
+        let awkward = String((0..<0x20).map { Character(UnicodeScalar($0)) }) + #"" \ / é 中 🚌 "# + "\u{7F}\u{2028}"
+        func message(_ text: String, token: String?) -> OutboxMessage {
+            OutboxMessage(
+                id: "out_\(text)", kind: .signatureConfirm, to: Addressee(name: text, email: "\(text)@example.org"), token: token,
+                subject: MessageSubject(kind: .pledge, id: "pl_\(text)", title: text),
+                createdAt: Timestamp(millisecondsSince1970: 1_800_000_000_123),
+                leaseExpiresAt: Timestamp(millisecondsSince1970: 1_800_000_300_000))
+        }
+        for messages in [[], [message("Ada", token: "tok")], [message(awkward, token: nil), message("Bo", token: awkward)]] {
+            let result = ClaimOutbox.Result(messages: messages)
+            let direct = String(decoding: result.jsonBytes, as: UTF8.self)
+            #expect(direct == String(decoding: try JSONCoding.shared.encode(result), as: UTF8.self))
+        }
+    }
 }
