@@ -60,21 +60,44 @@ enum HeaderField {
     static func address(name: String, _ mailbox: MailAddress) -> String {
         let display = clean(mailbox.name)
         guard !display.isEmpty else { return fold(name: name, tokens: [mailbox.address]) }
-        let quoted = "\"" + display.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-        let phrase = isPlain(display) && quoted.utf8.count <= maxLine - name.utf8.count - 2 ? [quoted] : encodedWords(display)
-        return fold(name: name, tokens: phrase + ["<\(mailbox.address)>"])
+        let angle = "<\(mailbox.address)>"
+        if isPlain(display) {
+            let phrase = quoted(display)
+            if phrase.utf8.count <= maxLine - name.utf8.count - 2 { return fold(name: name, tokens: [phrase, angle]) }
+        }
+        return fold(name: name, tokens: encodedWords(display) + [angle])
     }
 
     /// Text that needs no encoding: printable ASCII, no word too long to fold (one fits after
     /// `Subject: `, as an encoded word does), nothing a reader would take for an encoded word.
+    /// Byte by byte (every message's name and subject pass here): no Foundation search, no `Character`s.
     static func isPlain(_ text: String) -> Bool {
-        text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F } && !text.contains("=?")
-            && text.split(separator: " ").allSatisfy { $0.utf8.count <= 64 }
+        var run = 0
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            guard byte >= 0x20 && byte < 0x7F, !(previous == UInt8(ascii: "=") && byte == UInt8(ascii: "?")) else { return false }
+            run = byte == 0x20 ? 0 : run + 1
+            if run > 64 { return false }
+            previous = byte
+        }
+        return true
+    }
+
+    /// A plain display name as a quoted string: `\` and `"` escaped.
+    static func quoted(_ plain: String) -> String {
+        var out: [UInt8] = [UInt8(ascii: "\"")]
+        out.reserveCapacity(plain.utf8.count + 4)
+        for byte in plain.utf8 {
+            if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") { out.append(UInt8(ascii: "\\")) }
+            out.append(byte)
+        }
+        out.append(UInt8(ascii: "\""))
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func words(_ text: String) -> [String] {
         guard !text.isEmpty else { return [] }
-        return isPlain(text) ? text.split(separator: " ").map(String.init) : encodedWords(text)
+        return isPlain(text) ? text.utf8.split(separator: 0x20).map { String(decoding: $0, as: UTF8.self) } : encodedWords(text)
     }
 
     /// RFC 2047 B-encoded words, each at most 75 characters, never splitting a character's bytes.
@@ -82,12 +105,11 @@ enum HeaderField {
         var words: [String] = []
         var chunk: [UInt8] = []
         for scalar in text.unicodeScalars {
-            let bytes = Array(String(scalar).utf8)
-            if chunk.count + bytes.count > bytesPerWord {
+            if chunk.count + UTF8.width(scalar) > bytesPerWord {
                 words.append(encodedWord(chunk))
                 chunk = []
             }
-            chunk += bytes
+            UTF8.encode(scalar) { chunk.append($0) }
         }
         if !chunk.isEmpty { words.append(encodedWord(chunk)) }
         return words

@@ -33,6 +33,7 @@ public struct MessageRenderer: Sendable {
     public let siteURL: String
     public let templates: MailTemplates
     let cache = RenderCache()
+    let dates = DateHeaders()
 
     /// `siteURL`: `http(s)://host[/path]`, links are `{siteURL}/confirm?token=…`. The sender's address
     /// must be ASCII: its domain names every Message-ID.
@@ -92,7 +93,7 @@ public struct MessageRenderer: Sendable {
         let boundary = "=_" + Self.randomHex(16)
 
         var head = ""
-        head += "Date: \(Self.rfc5322Date(date))\r\n"
+        head += "Date: \(dates.text(for: date))\r\n"
         head += HeaderField.address(name: "From", sender)
         head += HeaderField.address(name: "To", recipient)
         head += HeaderField.unstructured(name: "Subject", value: subject)
@@ -147,5 +148,24 @@ public struct MessageRenderer: Sendable {
         // 1970-01-01 was a Thursday.
         let weekday = Int(((days % 7) + 11) % 7)
         return "\(Self.days[weekday]), \(fields[2]) \(months[month - 1]) \(fields[0]) \(fields[3]):\(fields[4]):\(fields[5]) +0000"
+    }
+}
+
+/// The `Date` header's text, made once a second: a mailer sends thousands of messages in one.
+final class DateHeaders: @unchecked Sendable {
+    private let lock = NSLock()
+    // Under `lock`.
+    private var second = Int64.min
+    private var text = ""
+
+    func text(for date: Date) -> String {
+        let now = Int64(date.timeIntervalSince1970.rounded(.down))
+        return lock.withLock {
+            if now != second {
+                second = now
+                text = MessageRenderer.rfc5322Date(date)
+            }
+            return text
+        }
     }
 }

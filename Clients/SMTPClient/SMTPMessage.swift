@@ -23,34 +23,33 @@ public struct SMTPMessage: Sendable, Equatable {
         }
         var output: [UInt8] = []
         output.reserveCapacity(data.count + data.count / 40 + 5)
-        var lineStart = true
-        var lineLength = 0
-        var lineNumber = 1
-        var index = data.startIndex
-        while index < data.endIndex {
-            let byte = data[index]
-            index += 1
-            if byte == 0x0D || byte == 0x0A {
-                // CRLF, lone CR or lone LF: all end the line once.
-                if byte == 0x0D, index < data.endIndex, data[index] == 0x0A { index += 1 }
+        // A line at a time, copied whole: the bytes of a message pass here once each.
+        let tooLong: Int? = data.withUnsafeBufferPointer { bytes in
+            var index = 0
+            var lineNumber = 1
+            while index < bytes.count {
+                let start = index
+                while index < bytes.count, bytes[index] != 0x0D, bytes[index] != 0x0A { index += 1 }
+                if index - start > Self.maximumLineLength { return lineNumber }
+                if index > start {
+                    if bytes[start] == UInt8(ascii: ".") { output.append(UInt8(ascii: ".")) }
+                    output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                }
+                // CRLF, lone CR or lone LF all end the line once; so does the end of a last line without one.
+                if index < bytes.count {
+                    if bytes[index] == 0x0D, index + 1 < bytes.count, bytes[index + 1] == 0x0A { index += 1 }
+                    index += 1
+                }
                 output.append(0x0D)
                 output.append(0x0A)
-                lineStart = true
-                lineLength = 0
                 lineNumber += 1
-                continue
             }
-            if lineStart && byte == UInt8(ascii: ".") { output.append(byte) }
-            lineStart = false
-            lineLength += 1
-            if lineLength > Self.maximumLineLength {
-                throw SMTPFailure(
-                    stage: .message, text: "line \(lineNumber) is longer than \(Self.maximumLineLength) octets")
-            }
-            output.append(byte)
+            return nil
         }
-        if !lineStart { output.append(contentsOf: [0x0D, 0x0A]) }
-        output.append(contentsOf: Array(".\r\n".utf8))
+        if let tooLong {
+            throw SMTPFailure(stage: .message, text: "line \(tooLong) is longer than \(Self.maximumLineLength) octets")
+        }
+        output.append(contentsOf: [UInt8(ascii: "."), 0x0D, 0x0A])
         return output
     }
 

@@ -163,6 +163,10 @@ enum Fixture {
             ("سارة الأحمد", "أبقوا المكتبة مفتوحة"),
             ("Zoë 🌍 O'Brien \"Zo\"", "Ünïcödé — naïve café 🎉"),
             ("Ada Lovelace", "A very long title in ASCII that is longer than one header line of seventy-eight characters, to be folded"),
+            // Quoted, encoded because a reader would take it for an encoded word, encoded because a word is too long to fold.
+            (#"Ada "the Count" Back\slash"#, #"A title with "quotes" and a back\slash"#),
+            ("=?UTF-8?B?QWRh?= Lovelace", "=?UTF-8?B?QWRh?= in a title"),
+            ("Ada Lovelace", "Word " + String(repeating: "y", count: 70)),
         ]
         for (name, title) in cases {
             let rendered = try renderer.render(Fixture.message(name: name, title: title))
