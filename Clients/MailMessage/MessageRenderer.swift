@@ -105,13 +105,13 @@ public struct MessageRenderer: Sendable {
 
         var bytes = Array(head.utf8)
         let htmlFile = MailTemplates.fileName(kind: kind, part: .html)
-        let textBody = cache.render(text.body, id: textFile, cacheable: textCacheable, values: values, escape: { $0 })
-        let htmlBody = cache.render(
+        let textBody = cache.renderQuotedPrintable(text.body, id: textFile, cacheable: textCacheable, values: values, escape: { $0 })
+        let htmlBody = cache.renderQuotedPrintable(
             html, id: htmlFile, cacheable: !templates.transforming.contains(htmlFile), values: values, escape: MailHTML().escapeText)
         for (type, body) in [("text/plain", textBody), ("text/html", htmlBody)] {
             bytes += Array("--\(boundary)\r\n".utf8)
             bytes += Array("Content-Type: \(type); charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n".utf8)
-            bytes += QuotedPrintable.encode(body)
+            bytes += body
             bytes += [13, 10]
         }
         bytes += Array("--\(boundary)--\r\n".utf8)

@@ -15,6 +15,18 @@ final class RenderCache: @unchecked Sendable {
         case slot(Int)
     }
 
+    /// A line of a part in quoted-printable: encoded once when it holds no value of the message's own.
+    enum EncodedLine: Equatable {
+        case constant([UInt8])
+        case mixed([Segment])
+    }
+
+    /// A template's output cut at its markers, and the same as quoted-printable lines.
+    struct Entry {
+        var segments: [Segment]
+        var lines: [EncodedLine]
+    }
+
     struct Key: Hashable {
         var template: String
         var title: String
@@ -26,7 +38,7 @@ final class RenderCache: @unchecked Sendable {
 
     private let lock = NSLock()
     /// `nil`: rendered once, and the markers did not survive; render every time.
-    private var entries: [Key: [Segment]?] = [:]
+    private var entries: [Key: Entry?] = [:]
 
     /// A private-use character, a letter whose case a transform would change, the slot, another.
     static func marker(_ slot: Int) -> String { "\u{E000}m\(slot)Q\u{E001}" }
@@ -40,31 +52,89 @@ final class RenderCache: @unchecked Sendable {
     func render(
         _ template: MustacheTemplate, id: String, cacheable: Bool, values: [String: Any], escape: (String) -> String
     ) -> String {
-        guard cacheable else { return template.render(values) }
-        let own = Self.slots.map { values[$0] as? String }
-        let key = Key(template: id, title: values["title"] as? String ?? "", present: own.map { $0 != nil })
-        let cached = lock.withLock { entries[key] }
-        let segments: [Segment]?
-        if let cached {
-            segments = cached
-        } else {
-            var marked = values
-            for (slot, name) in Self.slots.enumerated() where own[slot] != nil { marked[name] = Self.marker(slot) }
-            segments = Self.segments(of: template.render(marked), present: key.present)
-            lock.withLock {
-                if entries.count >= Self.maximumEntries { entries.removeAll() }
-                entries[key] = .some(segments)
-            }
-        }
-        guard let segments else { return template.render(values) }
+        guard cacheable, let (entry, own) = entry(template, id: id, values: values) else { return template.render(values) }
         var out = ""
-        for segment in segments {
+        for segment in entry.segments {
             switch segment {
             case .text(let text): out += text
             case .slot(let slot): out += escape(own[slot] ?? "")
             }
         }
         return out
+    }
+
+    /// The same as `QuotedPrintable.encode(render(…))`, with only the lines that hold a message's own values
+    /// encoded for each message.
+    func renderQuotedPrintable(
+        _ template: MustacheTemplate, id: String, cacheable: Bool, values: [String: Any], escape: (String) -> String
+    ) -> [UInt8] {
+        guard cacheable, let (entry, own) = entry(template, id: id, values: values) else {
+            return QuotedPrintable.encode(template.render(values))
+        }
+        let escaped = own.map { $0.map(escape) }
+        // A value with a line end, or an empty one between a CR and an LF, would move the lines.
+        guard escaped.allSatisfy({ $0.map { !$0.isEmpty && !$0.utf8.contains(where: { $0 == 13 || $0 == 10 }) } ?? true }) else {
+            return QuotedPrintable.encode(render(template, id: id, cacheable: true, values: values, escape: escape))
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
+        var raw: [UInt8] = []
+        for (index, line) in entry.lines.enumerated() {
+            if index > 0 { out += [13, 10] }
+            switch line {
+            case .constant(let bytes):
+                out += bytes
+            case .mixed(let segments):
+                raw.removeAll(keepingCapacity: true)
+                for segment in segments {
+                    switch segment {
+                    case .text(let text): raw += text.utf8
+                    case .slot(let slot): raw += (escaped[slot] ?? "").utf8
+                    }
+                }
+                QuotedPrintable.encodeLine(raw[...], into: &out)
+            }
+        }
+        return out
+    }
+
+    /// The cached cut of `template` for these values (rendered and cut on first use), and the message's own
+    /// values by slot; nil when its output cannot be cut.
+    private func entry(_ template: MustacheTemplate, id: String, values: [String: Any]) -> (Entry, [String?])? {
+        let own = Self.slots.map { values[$0] as? String }
+        let key = Key(template: id, title: values["title"] as? String ?? "", present: own.map { $0 != nil })
+        if let cached = lock.withLock({ entries[key] }) { return cached.map { ($0, own) } }
+        var marked = values
+        for (slot, name) in Self.slots.enumerated() where own[slot] != nil { marked[name] = Self.marker(slot) }
+        let entry = Self.segments(of: template.render(marked), present: key.present).map { Entry(segments: $0, lines: Self.lines(of: $0)) }
+        lock.withLock {
+            if entries.count >= Self.maximumEntries { entries.removeAll() }
+            entries[key] = .some(entry)
+        }
+        return entry.map { ($0, own) }
+    }
+
+    /// Segments as lines (line ends as `QuotedPrintable` takes them), those without a value encoded.
+    static func lines(of segments: [Segment]) -> [EncodedLine] {
+        var lines: [[Segment]] = [[]]
+        for segment in segments {
+            guard case .text(let text) = segment else {
+                lines[lines.count - 1].append(segment)
+                continue
+            }
+            for (index, part) in QuotedPrintable.lines(Array(text.utf8)).enumerated() {
+                if index > 0 { lines.append([]) }
+                if !part.isEmpty { lines[lines.count - 1].append(.text(String(decoding: part, as: UTF8.self))) }
+            }
+        }
+        return lines.map { line in
+            guard !line.contains(where: { if case .slot = $0 { true } else { false } }) else { return .mixed(line) }
+            var raw: [UInt8] = []
+            for case .text(let text) in line { raw += text.utf8 }
+            var encoded: [UInt8] = []
+            QuotedPrintable.encodeLine(raw[...], into: &encoded)
+            return .constant(encoded)
+        }
     }
 
     /// The output cut at its markers; `nil` when a marker is broken, or stands for a value not present.

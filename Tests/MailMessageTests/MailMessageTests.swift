@@ -249,6 +249,8 @@ enum Fixture {
             ["name": "<b>Zoë & \"O'Brien\"</b>", "confirmURL": "https://a.example/confirm?token=2&x=<y>"],
             ["withdrawURL": "https://a.example/withdraw?token=3"],
             ["name": "\u{E000}m0Q\u{E001}", "confirmURL": "\u{E000}m2Q\u{E001}"],
+            // Values that make their line wrap, end in a space, or need encoding.
+            ["name": String(repeating: "Zoë = ", count: 30) + " ", "confirmURL": "https://a.example/confirm?token=" + String(repeating: "x", count: 120)],
             [:],
         ]
         for kind in MessageKind.allCases.map(\.rawValue) {
@@ -270,6 +272,13 @@ enum Fixture {
                     }
                     let cached = cache.render(html, id: kind + "h", cacheable: true, values: values, escape: MailHTML().escapeText)
                     #expect(cached == html.render(values), "\(kind) \(variant)")
+                    // And as quoted-printable, each constant line encoded once.
+                    #expect(
+                        cache.renderQuotedPrintable(text.body, id: kind + "t", cacheable: true, values: values, escape: { $0 })
+                            == QuotedPrintable.encode(text.body.render(values)), "\(kind) \(variant)")
+                    #expect(
+                        cache.renderQuotedPrintable(html, id: kind + "h", cacheable: true, values: values, escape: MailHTML().escapeText)
+                            == QuotedPrintable.encode(html.render(values)), "\(kind) \(variant)")
                 }
             }
         }
