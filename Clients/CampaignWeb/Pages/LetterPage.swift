@@ -182,8 +182,10 @@ extension SiteState {
 /// A pledge form's `idempotencyKey`: fresh for each page served, kept when the form is shown again,
 /// so that a form sent twice (or repeated after campaignd restarts) makes one pledge.
 enum FormKey {
+    static let digits = Array("0123456789abcdefghijklmnopqrstuv".utf8)
+
+    /// 100 random bits as 20 base-32 digits (one draw, no `String(radix:)`: every page view makes one).
     static func make() -> String {
-        var generator = SecureRandom.Generator()
-        return (0..<4).map { _ in String(generator.next() as UInt32, radix: 36) }.joined(separator: "-")
+        String(decoding: SecureRandom.bytes(20).map { digits[Int($0 & 31)] }, as: UTF8.self)
     }
 }

@@ -24,17 +24,24 @@ public struct SecurityHeadersMiddleware: RouterMiddleware {
     }
 
     static func apply(to headers: inout HTTPFields, nonce: String) {
-        headers[.contentSecurityPolicy] = contentSecurityPolicy(nonce: nonce)
-        headers[.xContentTypeOptions] = "nosniff"
-        // `same-origin`, not `no-referrer`: with the latter, browsers send `Origin: null` on form posts.
-        headers[.referrerPolicy] = "same-origin"
-        headers[.xFrameOptions] = "DENY"
+        // Nothing before this middleware sets these: appended, not looked up and replaced, on every response.
+        headers.append(HTTPFields.Element(name: .contentSecurityPolicy, value: contentSecurityPolicy(nonce: nonce)))
+        headers.append(contentsOf: fixed)
     }
 
+    /// `same-origin`, not `no-referrer`: with the latter, browsers send `Origin: null` on form posts.
+    static let fixed = [
+        HTTPFields.Element(name: .xContentTypeOptions, value: "nosniff"), HTTPFields.Element(name: .referrerPolicy, value: "same-origin"),
+        HTTPFields.Element(name: .xFrameOptions, value: "DENY"),
+    ]
+
     public static func contentSecurityPolicy(nonce: String) -> String {
-        "default-src 'self'; script-src 'self' 'nonce-\(nonce)'; style-src 'self'; img-src 'self' data:; "
-            + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+        cspBeforeNonce + nonce + cspAfterNonce
     }
+
+    static let cspBeforeNonce = "default-src 'self'; script-src 'self' 'nonce-"
+    static let cspAfterNonce =
+        "'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
     /// 128 random bits, base64.
     static func makeNonce() -> String {
