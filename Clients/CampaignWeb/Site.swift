@@ -58,6 +58,12 @@ public final class Site {
     /// Run these beside the application (`Application(services:)`).
     public var services: [any Service] { [state.backend, liveFeed] }
 
+    /// `GET /` from the cached page on the connection's event loop (`SiteHTTP1Channel`); `serverName` as the
+    /// server's own `Server` header.
+    public func letterFastPath(serverName: String?) -> LetterFastPath {
+        LetterFastPath(pageCache: state.pageCache, serverName: serverName)
+    }
+
     public init(configuration: SiteConfiguration, logger: Logger) throws {
         let templates = try SiteTemplates(overridesIn: configuration.templatesDirectory)
         let state = SiteState(

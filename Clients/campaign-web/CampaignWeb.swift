@@ -67,12 +67,14 @@ struct CampaignWebCommand: AsyncParsableCommand {
             logger.info("serving the socket systemd passed", metadata: ["name": "\(socket.name)"])
             services =
                 site.services + [
-                    ActivatedHTTPServer(fd: socket.fd, responder: site.router.buildResponder(), logger: logger, serverName: "campaign-web")
+                    ActivatedHTTPServer(
+                        fd: socket.fd, responder: site.router.buildResponder(), logger: logger, serverName: "campaign-web",
+                        fastPath: site.letterFastPath(serverName: "campaign-web"))
                 ]
         } else {
             services = [
                 Application(
-                    router: site.router, server: .siteHTTP1(),
+                    router: site.router, server: .siteHTTP1(fastPath: site.letterFastPath(serverName: "campaign-web")),
                     configuration: .init(
                         address: try Self.bindAddress(listen), serverName: "campaign-web", backlog: SiteConnections.backlog),
                     services: site.services, logger: logger)

@@ -40,15 +40,18 @@ public final class PageCache: Sendable {
         }
     }
 
-    /// The page, rendered by `render` if there is none fresh. Concurrent requests share one render.
-    func page(render: () async throws -> CachedLetterPage) async throws -> CachedLetterPage {
-        // The crowd's case, without a continuation: a fresh page.
+    /// The page if one is cached and fresh: the crowd's case, without a continuation.
+    func fresh() -> CachedLetterPage? {
         let now = ContinuousClock.now
-        let fresh: CachedLetterPage? = state.withLock { state in
+        return state.withLock { state in
             guard let entry = state.entry, entry.generation == state.generation, now - entry.renderedAt < maxAge else { return nil }
             return entry.page
         }
-        if let fresh { return fresh }
+    }
+
+    /// The page, rendered by `render` if there is none fresh. Concurrent requests share one render.
+    func page(render: () async throws -> CachedLetterPage) async throws -> CachedLetterPage {
+        if let fresh = fresh() { return fresh }
         let step = await withCheckedContinuation { (continuation: CheckedContinuation<Step, Never>) in
             let now = ContinuousClock.now
             let immediate: Step? = state.withLock { state in

@@ -30,18 +30,22 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
     let onServerRunning: (@Sendable (any Channel) async -> Void)?
     let serverName: String?
     let backlog: Int
+    let fastPath: LetterFastPath?
 
     /// - Parameters:
     ///   - fd: a bound, listening stream socket (TCP or Unix); the server owns and closes it.
     ///   - responder: what answers, e.g. `router.buildResponder()`.
     ///   - serverName: the `Server` header, as `ApplicationConfiguration.serverName` gives it.
     ///   - backlog: the socket's listen backlog, set again when serving starts (see `SiteConnections.backlog`).
+    ///   - fastPath: `GET /` answered from the cached page (`Site.letterFastPath`).
     public init(
         fd: CInt, responder: Responder, configuration: HTTP1Channel.Configuration = .init(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger, serverName: String? = nil,
-        backlog: Int = SiteConnections.backlog, onServerRunning: (@Sendable (any Channel) async -> Void)? = nil
+        backlog: Int = SiteConnections.backlog, fastPath: LetterFastPath? = nil,
+        onServerRunning: (@Sendable (any Channel) async -> Void)? = nil
     ) {
         self.fd = fd
+        self.fastPath = fastPath
         self.backlog = backlog
         self.responder = responder
         self.serverName = serverName
@@ -71,7 +75,7 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
                 response.headers[.date] = dates.now()
                 if let serverName { response.headers[.server] = serverName }
                 try await writer.write(response: response.head, body: response.body)
-            }, configuration: configuration)
+            }, configuration: configuration, fastPath: fastPath)
 
         let quiescing = ServerQuiescingHelper(group: eventLoopGroup)
         let server = try await ServerBootstrap(group: eventLoopGroup)

@@ -17,12 +17,21 @@ public enum SiteConnections {
 }
 
 /// Hummingbird's HTTP/1.1 child channel with the site's receive buffers (`SiteConnections`):
-/// Hummingbird's `Server` sets no child channel options of its own choosing, so they are set here.
+/// Hummingbird's `Server` sets no child channel options of its own choosing, so they are set here. With a
+/// `LetterFastPath`, `GET /` is answered from the cached page before Hummingbird's handling.
 public struct SiteHTTP1Channel: ServerChildChannel {
     public typealias Value = HTTP1Channel.Value
     let http1: HTTP1Channel
 
-    public init(responder: @escaping HTTPChannelHandler.Responder, configuration: HTTP1Channel.Configuration = .init()) {
+    public init(
+        responder: @escaping HTTPChannelHandler.Responder, configuration: HTTP1Channel.Configuration = .init(),
+        fastPath: LetterFastPath? = nil
+    ) {
+        var configuration = configuration
+        if let fastPath {
+            let others = configuration.additionalChannelHandlers
+            configuration.additionalChannelHandlers = { others() + [fastPath.makeHandler()] }
+        }
         self.http1 = HTTP1Channel(responder: responder, configuration: configuration)
     }
 
@@ -43,7 +52,7 @@ public struct SiteHTTP1Channel: ServerChildChannel {
 
 extension HTTPServerBuilder {
     /// `Application(server: .siteHTTP1())`: HTTP/1.1 with the site's connection settings.
-    public static func siteHTTP1(configuration: HTTP1Channel.Configuration = .init()) -> HTTPServerBuilder {
-        .init { responder in SiteHTTP1Channel(responder: responder, configuration: configuration) }
+    public static func siteHTTP1(configuration: HTTP1Channel.Configuration = .init(), fastPath: LetterFastPath? = nil) -> HTTPServerBuilder {
+        .init { responder in SiteHTTP1Channel(responder: responder, configuration: configuration, fastPath: fastPath) }
     }
 }
