@@ -86,7 +86,8 @@ struct LetterFastPathTests {
                 port: port, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", count: 2)
             #expect(after.map(\.text) == ["slow", "router"])
             // Two of `/` back to back: both from the page, in one connection.
-            let both = try await RawHTTP.exchange(port: port, "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", count: 2)
+            let both = try await RawHTTP.exchange(
+                port: port, "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", count: 2)
             #expect(both.allSatisfy { $0.text.contains("<form") })
         }
     }
@@ -133,20 +134,9 @@ enum RawHTTP {
         }
     }
 
-    /// Non-blocking, polled: a blocking read would hold one of the few cooperative threads the router's tasks need.
     static func exchange(port: Int, _ requests: String, count: Int, timeout: Double = 20) async throws -> [Response] {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw LiveTestFailure("socket: \(errno)") }
+        let fd = try connectedSocket(port: port)
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw LiveTestFailure("connect: \(errno)") }
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         let deadline = Date().addingTimeInterval(timeout)
         let bytes = Array(requests.utf8)
         guard write(fd, bytes, bytes.count) == bytes.count else { throw LiveTestFailure("write: \(errno)") }

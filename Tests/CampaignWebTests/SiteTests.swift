@@ -243,7 +243,10 @@ import Testing
                 #expect(response.headers[.xContentTypeOptions] == "nosniff")
                 #expect(response.headers[.init("Referrer-Policy")!] == "same-origin")
                 #expect(response.headers[.init("X-Frame-Options")!] == "DENY")
-                for name in [HTTPFields.Element.Name.contentSecurityPolicy, .xContentTypeOptions, .init("Referrer-Policy")!, .init("X-Frame-Options")!] {
+                for name in [
+                    HTTPFields.Element.Name.contentSecurityPolicy, .xContentTypeOptions, .init("Referrer-Policy")!,
+                    .init("X-Frame-Options")!,
+                ] {
                     #expect(response.headers[values: name].count == 1, "\(name) once on \(uri)")
                 }
                 let nonce = try #require(csp.split(separator: "'nonce-").last?.split(separator: "'").first.map(String.init))

@@ -250,7 +250,10 @@ enum Fixture {
             ["withdrawURL": "https://a.example/withdraw?token=3"],
             ["name": "\u{E000}m0Q\u{E001}", "confirmURL": "\u{E000}m2Q\u{E001}"],
             // Values that make their line wrap, end in a space, or need encoding.
-            ["name": String(repeating: "Zoë = ", count: 30) + " ", "confirmURL": "https://a.example/confirm?token=" + String(repeating: "x", count: 120)],
+            [
+                "name": String(repeating: "Zoë = ", count: 30) + " ",
+                "confirmURL": "https://a.example/confirm?token=" + String(repeating: "x", count: 120),
+            ],
             [:],
         ]
         for kind in MessageKind.allCases.map(\.rawValue) {

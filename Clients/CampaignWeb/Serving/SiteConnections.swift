@@ -52,7 +52,8 @@ public struct SiteHTTP1Channel: ServerChildChannel {
 
 extension HTTPServerBuilder {
     /// `Application(server: .siteHTTP1())`: HTTP/1.1 with the site's connection settings.
-    public static func siteHTTP1(configuration: HTTP1Channel.Configuration = .init(), fastPath: LetterFastPath? = nil) -> HTTPServerBuilder {
+    public static func siteHTTP1(configuration: HTTP1Channel.Configuration = .init(), fastPath: LetterFastPath? = nil) -> HTTPServerBuilder
+    {
         .init { responder in SiteHTTP1Channel(responder: responder, configuration: configuration, fastPath: fastPath) }
     }
 }

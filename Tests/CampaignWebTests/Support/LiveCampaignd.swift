@@ -98,6 +98,27 @@ func listeningSocket() throws -> (fd: CInt, port: Int) {
     return (fd, Int(UInt16(bigEndian: address.sin_port)))
 }
 
+/// A TCP connection to 127.0.0.1:`port`, made, then non-blocking: read it by polling (a blocking read
+/// would hold one of the few cooperative threads the servers' tasks need).
+func connectedSocket(port: Int) throws -> CInt {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw LiveTestFailure("socket: \(errno)") }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = UInt16(port).bigEndian
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard connected == 0 else {
+        let error = errno
+        close(fd)
+        throw LiveTestFailure("connect: \(error)")
+    }
+    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+    return fd
+}
+
 /// One SSE block of a stream: its fields in order.
 struct StreamEvent {
     var lines: [String]
@@ -127,16 +148,7 @@ final class HTTPStream: @unchecked Sendable {
     private(set) var headers: [String: String] = [:]
 
     init(port: Int, path: String, timeout: Double = 20) async throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw LiveTestFailure("connect: \(errno)") }
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        fd = try connectedSocket(port: port)
         let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n".utf8)
         guard write(fd, request, request.count) == request.count else { throw LiveTestFailure("write: \(errno)") }
         let deadline = Date().addingTimeInterval(timeout)
