@@ -210,8 +210,17 @@ final class HTTPStream: @unchecked Sendable {
         return ended
     }
 
-    func close() { _ = Glibc.close(fd) }
-    deinit { _ = Glibc.close(fd) }
+    private var isClosed = false
+
+    /// Closes once: a second close (the deinit after `close()`) could hit a descriptor another test running
+    /// alongside has been given since (its listening socket, or a server's stdin, which then stops it).
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        _ = Glibc.close(fd)
+    }
+
+    deinit { close() }
 
     /// Reads what is there, sleeping briefly when nothing is; false at end of stream.
     private func fill() async throws -> Bool {
