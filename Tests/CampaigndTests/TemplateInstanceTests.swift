@@ -42,6 +42,39 @@ import Testing
         #expect(try employees.exportedEmails() == ["bea@example.org"])
     }
 
+    /// `campaignd-backup@NAME.service` run as the timer runs it (its ExecStart, with the campaignctl built
+    /// here and the instance's admin socket under `host`): each instance's copy lands in its own state
+    /// directory's backups/ and holds its own signer only.
+    @Test func eachInstanceBackupServiceCopiesOnlyItsOwnCampaign() throws {
+        let host = try Paths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: host) }
+        let instances = try [("customers", "ada@example.org"), ("employees", "bea@example.org")].map { name, email in
+            let instance = try Instance(name: name, host: host)
+            let signed = try LineClient(path: instance.publicSocket).call("letter.sign", #"{"name":"Signer","email":"\#(email)"}"#)
+            #expect((JSON.result(signed)?["accepted"] as? Bool) == true)
+            return (instance, email)
+        }
+        for (instance, email) in instances {
+            var command = try UnitFile(template: "campaignd-backup@.service", instance: instance.name).command()
+            guard command.first == "/usr/local/bin/campaignctl", let socket = command.firstIndex(of: "--socket"), socket + 1 < command.count
+            else {
+                throw TestFailure("campaignd-backup@.service runs \(command)")
+            }
+            command[socket + 1] = host + command[socket + 1]
+            #expect(command[socket + 1] == instance.adminSocket)
+            let (status, output) = try runToEnd(Paths.buildDirectory + "/campaignctl", Array(command.dropFirst()))
+            #expect(status == 0, "\(output)")
+
+            let backups = (instance.database as NSString).deletingLastPathComponent + "/backups"
+            let copies = try FileManager.default.contentsOfDirectory(atPath: backups).filter { $0.hasSuffix(".sqlite") }
+            #expect(copies.count == 1)
+            let copy = try #require(copies.first.map { backups + "/" + $0 })
+            #expect(output.contains(copy))
+            #expect(try Database.count(copy, "SELECT COUNT(*) FROM signature") == 1)
+            #expect(try Database.count(copy, "SELECT COUNT(*) FROM signature WHERE email = '\(email)'") == 1)
+        }
+    }
+
     /// The mailer, the site and the backup of an instance talk to that instance's sockets, and the site
     /// listens on a socket of its own (instances cannot share a port).
     @Test func eachInstanceClientsUseTheirOwnInstanceSockets() throws {

@@ -27,7 +27,8 @@ enum Paths {
 
 /// A campaignd (or systemd-socket-activate) child process.
 final class ServerProcess: @unchecked Sendable {
-    let process = Process()
+    /// Not Foundation's `Process`: see `SpawnedProcess`.
+    let process: SpawnedProcess
     let directory: String
     let stderrPath: String
     let stdinPipe = Pipe()
@@ -43,20 +44,17 @@ final class ServerProcess: @unchecked Sendable {
         if !FileManager.default.fileExists(atPath: self.stderrPath) {
             _ = FileManager.default.createFile(atPath: self.stderrPath, contents: nil)
         }
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for key in ["LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", "JOURNAL_STREAM"] { env[key] = nil }
         env.merge(environment) { $1 }
-        process.environment = env
-        process.standardInput = stdinPipe
-        process.standardOutput = stdoutPipe
-        process.standardError = FileHandle(forWritingAtPath: self.stderrPath)
-        // Foundation's Process and its run-loop source hold each other (with the pipes and file handles,
-        // so their descriptors too) until waitUntilExit; called once the child has exited, it returns at
-        // once and breaks the cycle.
-        process.terminationHandler = { $0.waitUntilExit() }
-        try process.run()
+        guard let stderrFile = FileHandle(forWritingAtPath: self.stderrPath) else { throw TestFailure("cannot open \(self.stderrPath)") }
+        defer { try? stderrFile.close() }
+        process = try SpawnedProcess(
+            executable: executable, arguments: arguments, environment: env, stdin: stdinPipe.fileHandleForReading.fileDescriptor,
+            stdout: stdoutPipe.fileHandleForWriting.fileDescriptor, stderr: stderrFile.fileDescriptor)
+        // The child's ends: kept here, the child's stdin would never end and its stdout never reach EOF.
+        try? stdinPipe.fileHandleForReading.close()
+        try? stdoutPipe.fileHandleForWriting.close()
     }
 
     /// campaignd serving the example campaign on a public and an admin socket in `directory`.
