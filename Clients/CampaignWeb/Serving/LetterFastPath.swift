@@ -67,20 +67,15 @@ public struct LetterFastPath: Sendable {
                 passOnHeld(context: context)
                 context.fireChannelRead(data)
             case .end:
-                guard let request = holding else {
-                    context.fireChannelRead(data)
-                    return
-                }
-                holding = nil
-                if let (head, body) = fastPath.answer() {
+                if holding != nil, let (head, body) = fastPath.answer() {
+                    holding = nil
                     context.write(wrapOutboundOut(.head(head)), promise: nil)
                     context.write(wrapOutboundOut(.body(body)), promise: nil)
                     context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-                } else {
-                    passedOn += 1
-                    context.fireChannelRead(wrapInboundOut(.head(request)))
-                    context.fireChannelRead(data)
+                    return
                 }
+                passOnHeld(context: context)
+                context.fireChannelRead(data)
             }
         }
 
@@ -89,7 +84,7 @@ public struct LetterFastPath: Sendable {
             context.write(data, promise: promise)
         }
 
-        /// A `GET /` with a body after all: Hummingbird answers it.
+        /// A `GET /` with a body after all, or whose page is not fresh: Hummingbird answers it.
         private func passOnHeld(context: ChannelHandlerContext) {
             guard let request = holding else { return }
             holding = nil
