@@ -180,6 +180,18 @@ import Testing
         #expect(try Self.frames("\n\n" + "Content-Length: 2\r\n\r\n{}").events == [.message("{}")])
     }
 
+    /// Only the `\r` of a `\r\n` is not the line's: another before it counts towards the limit, whether
+    /// the line's `\n` came in the same read or not.
+    @Test func aCarriageReturnBeforeTheLineEndCountsTowardsTheLimit() throws {
+        let full = String(repeating: "w", count: Self.limit)
+        #expect(try Self.frames(full + "\r\r\n{}\n").events == [.oversized, .message("{}")])
+        #expect(try Self.frames([Array((full + "\r\r").utf8), Array("\n{}\n".utf8)]).events == [.oversized, .message("{}")])
+        let under = String(repeating: "w", count: Self.limit - 1)
+        #expect(try Self.frames(under + "\r\r\n").events == [.message(under + "\r")])
+        // Cut off by the end of the stream, the last `\r` is taken for the start of a `\r\n`.
+        #expect(try Self.frames(full + "\r").events == [.message(full + "\r")])
+    }
+
     /// Every input below, cut at every point and also fed one byte at a time, gives the same frames as
     /// in one read.
     @Test func framingGivesTheSameFramesHoweverTheBytesArrive() throws {
@@ -191,6 +203,8 @@ import Testing
             "content-type: x\n" + String(repeating: "z", count: Self.limit + 5) + "\n" + "[]",
             "Content-Len",
             "\n \n",
+            String(repeating: "w", count: Self.limit) + "\r\r\n\n{}",  // a fuzzer's finding
+            String(repeating: "w", count: Self.limit - 1) + "\r\r\n{}",
         ]
         for input in inputs {
             let bytes = Array(input.utf8)

@@ -26,7 +26,7 @@ struct OversizeSkippingLineDecoder: ByteToMessageDecoder {
             return .continue
         }
         if let line = try lines.decode(buffer: &buffer) {
-            emit(line, context: context)
+            emit(line, endedByStream: false, context: context)
             return .continue
         }
         // A frame of exactly the limit may still be waiting for the `\n` of its `\r\n`: however the
@@ -41,11 +41,13 @@ struct OversizeSkippingLineDecoder: ByteToMessageDecoder {
     }
 
     /// Blank lines are ignored; a line over the limit is reported, not passed on.
-    func emit(_ line: ByteBuffer, context: ChannelHandlerContext) {
+    func emit(_ line: ByteBuffer, endedByStream: Bool, context: ChannelHandlerContext) {
         guard line.readableBytesView.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: "\r") })
         else { return }
-        // A `\r` of a `\r\n` cut off by the end of the stream does not count towards the limit.
-        let length = line.readableBytes - (line.readableBytesView.last == UInt8(ascii: "\r") ? 1 : 0)
+        // A `\r` of a `\r\n` cut off by the end of the stream does not count towards the limit; on a
+        // line whose `\r\n` was already taken off (`x\r\r\n`), a last `\r` is the line's own.
+        let cutCR = endedByStream && line.readableBytesView.last == UInt8(ascii: "\r")
+        let length = line.readableBytes - (cutCR ? 1 : 0)
         if length > maxFrameBytes {
             context.fireUserInboundEventTriggered(FrameTooLarge())
         } else {
@@ -57,7 +59,7 @@ struct OversizeSkippingLineDecoder: ByteToMessageDecoder {
         while try decode(context: context, buffer: &buffer) == .continue {}
         // A last line without its newline still counts, under the same rules.
         if !skipping, let line = buffer.readSlice(length: buffer.readableBytes), line.readableBytes > 0 {
-            emit(line, context: context)
+            emit(line, endedByStream: true, context: context)
         }
         buffer.moveReaderIndex(to: buffer.writerIndex)
         return .needMoreData
